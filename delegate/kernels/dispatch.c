@@ -1,0 +1,109 @@
+#include "dispatch.h"
+
+#include <string.h>
+
+#include "ukernels.h"
+
+#define SPMM_ROW(isa, t0, t1, t2, b) \
+  { f32_spmm_##t0##x##b##__##isa, f32_spmm_##t1##x##b##__##isa, f32_spmm_##t2##x##b##__##isa }
+
+static const tsp_kernel_table kScalarTable = {
+    .isa = TSP_ISA_SCALAR,
+    .name = "scalar",
+    .spmm = {{f32_spmm__scalar, f32_spmm__scalar, f32_spmm__scalar},
+             {f32_spmm__scalar, f32_spmm__scalar, f32_spmm__scalar},
+             {f32_spmm__scalar, f32_spmm__scalar, f32_spmm__scalar}},
+    .spmm_tile = {1, 1, 1},
+    .dwconv3x3s1 = f32_dwconv2d_chw_3x3s1__scalar,
+    .dwconv3x3s2 = f32_dwconv2d_chw_3x3s2__scalar,
+    .dwconv5x5s1 = f32_dwconv2d_chw_5x5s1__scalar,
+    .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__scalar,
+    .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__scalar,
+    .gavgpool = f32_gavgpool_chw__scalar,
+};
+
+#if defined(__x86_64__) || defined(_M_X64)
+static const tsp_kernel_table kAvx2Table = {
+    .isa = TSP_ISA_AVX2,
+    .name = "avx2",
+    .spmm = {SPMM_ROW(avx2, 8, 16, 32, 1), SPMM_ROW(avx2, 8, 16, 32, 2),
+             SPMM_ROW(avx2, 8, 16, 32, 4)},
+    .spmm_tile = {8, 16, 32},
+    .dwconv3x3s1 = f32_dwconv2d_chw_3x3s1__avx2,
+    .dwconv3x3s2 = f32_dwconv2d_chw_3x3s2__avx2,
+    .dwconv5x5s1 = f32_dwconv2d_chw_5x5s1__avx2,
+    .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__avx2,
+    .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx2,
+    .gavgpool = f32_gavgpool_chw__avx2,
+};
+
+static const tsp_kernel_table kAvx512Table = {
+    .isa = TSP_ISA_AVX512,
+    .name = "avx512",
+    .spmm = {SPMM_ROW(avx512, 16, 32, 64, 1), SPMM_ROW(avx512, 16, 32, 64, 2),
+             SPMM_ROW(avx512, 16, 32, 64, 4)},
+    .spmm_tile = {16, 32, 64},
+    .dwconv3x3s1 = f32_dwconv2d_chw_3x3s1__avx512,
+    .dwconv3x3s2 = f32_dwconv2d_chw_3x3s2__avx512,
+    .dwconv5x5s1 = f32_dwconv2d_chw_5x5s1__avx512,
+    .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__avx512,
+    .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
+    .gavgpool = f32_gavgpool_chw__avx512,
+};
+#endif
+
+int tsp_isa_supported(tsp_isa isa) {
+  switch (isa) {
+    case TSP_ISA_SCALAR:
+      return 1;
+#if defined(__x86_64__) || defined(_M_X64)
+    case TSP_ISA_AVX2:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case TSP_ISA_AVX512:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#endif
+    default:
+      return 0;
+  }
+}
+
+tsp_isa tsp_isa_best(void) {
+  if (tsp_isa_supported(TSP_ISA_AVX512)) return TSP_ISA_AVX512;
+  if (tsp_isa_supported(TSP_ISA_AVX2)) return TSP_ISA_AVX2;
+  return TSP_ISA_SCALAR;
+}
+
+static const char* const kIsaNames[TSP_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+
+int tsp_isa_from_name(const char* name, tsp_isa* isa) {
+  for (int i = 0; i < TSP_ISA_COUNT; ++i) {
+    if (strcmp(name, kIsaNames[i]) == 0) {
+      *isa = (tsp_isa)i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+const char* tsp_isa_name(tsp_isa isa) {
+  return (unsigned)isa < TSP_ISA_COUNT ? kIsaNames[isa] : "unknown";
+}
+
+const tsp_kernel_table* tsp_kernels(tsp_isa isa) {
+  if (!tsp_isa_supported(isa)) return NULL;
+  switch (isa) {
+    case TSP_ISA_SCALAR:
+      return &kScalarTable;
+#if defined(__x86_64__) || defined(_M_X64)
+    case TSP_ISA_AVX2:
+      return &kAvx2Table;
+    case TSP_ISA_AVX512:
+      return &kAvx512Table;
+#endif
+    default:
+      return NULL;
+  }
+}

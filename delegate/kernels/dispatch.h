@@ -1,0 +1,46 @@
+/* Picks the microkernels for one instruction set. The table is the only
+ * global state of the library: one constant table per ISA. */
+#ifndef TFLITE_SPARSE_DISPATCH_H_
+#define TFLITE_SPARSE_DISPATCH_H_
+
+#include "kernels.h"
+
+typedef enum {
+  TSP_ISA_SCALAR = 0,
+  TSP_ISA_AVX2 = 1,   /* AVX2 + FMA */
+  TSP_ISA_AVX512 = 2, /* AVX-512 F/VL/BW/DQ */
+  TSP_ISA_COUNT
+} tsp_isa;
+
+#define TSP_SPMM_TILES 3
+
+typedef struct {
+  tsp_isa isa;
+  const char* name;
+  /* spmm[b][t]: output-channel block 1, 2, 4 (b = 0, 1, 2) by tile t, small
+   * to large; tile widths in spmm_tile. The scalar table repeats its one
+   * kernel. */
+  tsp_spmm_fn spmm[3][TSP_SPMM_TILES];
+  size_t spmm_tile[TSP_SPMM_TILES];
+  tsp_dwconv2d_chw_fn dwconv3x3s1, dwconv3x3s2, dwconv5x5s1, dwconv5x5s2;
+  tsp_conv_hwc2chw_fn conv3x3s2c3;
+  tsp_gavgpool_chw_fn gavgpool;
+} tsp_kernel_table;
+
+/* Whether this CPU (and this build) can run the ISA. */
+int tsp_isa_supported(tsp_isa isa);
+/* The widest supported ISA. */
+tsp_isa tsp_isa_best(void);
+/* "scalar", "avx2", "avx512"; returns -1 for an unknown name. */
+int tsp_isa_from_name(const char* name, tsp_isa* isa);
+const char* tsp_isa_name(tsp_isa isa);
+
+/* The table for the ISA, or NULL when tsp_isa_supported(isa) is false. */
+const tsp_kernel_table* tsp_kernels(tsp_isa isa);
+
+/* SpMM kernel for a layer: the tile is picked from in_channels so that one
+ * tile of the input (in_channels x tile floats) stays in L1/L2. */
+tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
+                            uint32_t in_channels);
+
+#endif /* TFLITE_SPARSE_DISPATCH_H_ */
