@@ -1,0 +1,5 @@
+/* 64 columns x 1 output channels per tile; body in spmm_avx512_template.h. */
+#define SPMM_NAME f32_spmm_64x1__avx512
+#define SPMM_V 4
+#define SPMM_B 1
+#include "spmm_avx512_template.h"

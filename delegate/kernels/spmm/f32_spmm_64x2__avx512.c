@@ -1,0 +1,5 @@
+/* 64 columns x 2 output channels per tile; body in spmm_avx512_template.h. */
+#define SPMM_NAME f32_spmm_64x2__avx512
+#define SPMM_V 4
+#define SPMM_B 2
+#include "spmm_avx512_template.h"

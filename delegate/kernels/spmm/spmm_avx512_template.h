@@ -1,0 +1,189 @@
+/* AVX-512 SpMM microkernel template (see kernels.h for the stream format).
+ *
+ * Include from a __avx512.c file after defining:
+ *   SPMM_NAME  the function name, e.g. f32_spmm_64x4__avx512
+ *   SPMM_V     vectors of 16 columns per tile (1, 2, 4: tiles 16, 32, 64)
+ *   SPMM_B     output-channel block (1, 2, 4)
+ *
+ * Loop order (paper §3.2): column tiles outside, output groups inside, so the
+ * tile's strip of input (in_channels x tile floats) is read from memory once
+ * and from L1/L2 by every other output group.
+ *
+ * Latency, not bandwidth, limits a naive kernel: each non-zero adds into the
+ * same accumulators, a dependent FMA chain (~4 cycles). With 2 FMA ports the
+ * kernel needs >= 8 independent chains in flight, so narrow tiles and small
+ * blocks split a group's non-zeros round-robin over SETS accumulator sets
+ * that are summed once at the end of the group. */
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels.h"
+#include "ukernels.h"
+
+#ifndef SPMM_AVX512_TEMPLATE_COMMON_
+#define SPMM_AVX512_TEMPLATE_COMMON_
+
+#define SPMM512_INLINE static inline __attribute__((always_inline))
+
+/* Accumulator sets for a register tile of nv vectors x rows: enough for 8
+ * independent chains (see above). */
+#define SPMM512_SETS(nv, rows) ((nv) * (rows) >= 8 ? 1 : 8 / ((nv) * (rows)))
+
+SPMM512_INLINE const float* spmm512_advance(const float* p, int32_t bytes) {
+  return (const float*)((const char*)p + bytes);
+}
+
+/* Loads the nv vectors of one input row; only the last may be masked. */
+SPMM512_INLINE void spmm512_load(const int nv, const int masked, __mmask16 mask,
+                                 const float* p, __m512 x[4]) {
+#pragma GCC unroll 4
+  for (int i = 0; i < nv; ++i) {
+    x[i] = (masked && i == nv - 1) ? _mm512_maskz_loadu_ps(mask, p + 16 * i)
+                                   : _mm512_loadu_ps(p + 16 * i);
+  }
+}
+
+/* acc[r][i] += w[r] * x[i] for one non-zero block. */
+SPMM512_INLINE void spmm512_fma(const int nv, const int rows, const float* w,
+                                const __m512 x[4], __m512 acc[4][4]) {
+#pragma GCC unroll 4
+  for (int r = 0; r < rows; ++r) {
+    const __m512 wr = _mm512_set1_ps(w[r]);
+#pragma GCC unroll 4
+    for (int i = 0; i < nv; ++i) acc[r][i] = _mm512_fmadd_ps(x[i], wr, acc[r][i]);
+  }
+}
+
+/* Adds the bias, clamps and stores the rows x nv register tile. */
+SPMM512_INLINE void spmm512_store(const int nv, const int rows, const int masked,
+                                  __mmask16 mask, __m512 acc[4][4], float* out,
+                                  size_t output_stride, __m512 vmin, __m512 vmax) {
+#pragma GCC unroll 4
+  for (int r = 0; r < rows; ++r) {
+    float* o = (float*)((char*)out + r * output_stride);
+#pragma GCC unroll 4
+    for (int i = 0; i < nv; ++i) {
+      const __m512 y = _mm512_min_ps(_mm512_max_ps(acc[r][i], vmin), vmax);
+      if (masked && i == nv - 1) {
+        _mm512_mask_storeu_ps(o + 16 * i, mask, y);
+      } else {
+        _mm512_storeu_ps(o + 16 * i, y);
+      }
+    }
+  }
+}
+
+/* One output group over one column tile. Consumes the group's values and
+ * diffs and returns the input pointer for the next group (the diffs chain
+ * across groups). */
+SPMM512_INLINE const float* spmm512_group(const int nv, const int rows, const int masked,
+                                          __mmask16 mask, uint32_t count,
+                                          const float** vals_io, const int32_t** diffs_io,
+                                          const float* in, float* out, size_t output_stride,
+                                          __m512 vmin, __m512 vmax) {
+  enum { kMaxSets = 8 };
+  const int sets = SPMM512_SETS(nv, rows);
+  const float* v = *vals_io;
+  const int32_t* d = *diffs_io;
+  __m512 acc[kMaxSets][4][4];
+  __m512 x[4];
+#pragma GCC unroll 4
+  for (int r = 0; r < rows; ++r) {
+    const __m512 bias = _mm512_set1_ps(v[r]);
+#pragma GCC unroll 4
+    for (int i = 0; i < nv; ++i) {
+      acc[0][r][i] = bias;
+#pragma GCC unroll 8
+      for (int s = 1; s < sets; ++s) acc[s][r][i] = _mm512_setzero_ps();
+    }
+  }
+  v += rows;
+  uint32_t k = count;
+  for (; k >= (uint32_t)sets; k -= sets) {
+#pragma GCC unroll 8
+    for (int s = 0; s < sets; ++s) {
+      spmm512_load(nv, masked, mask, in, x);
+      in = spmm512_advance(in, d[s]);
+      spmm512_fma(nv, rows, v + s * rows, x, acc[s]);
+    }
+    v += sets * rows;
+    d += sets;
+  }
+  /* Leftover non-zeros still go to distinct sets: no serial chain. */
+#pragma GCC unroll 8
+  for (int s = 0; s + 1 < sets; ++s) {
+    if ((uint32_t)s < k) {
+      spmm512_load(nv, masked, mask, in, x);
+      in = spmm512_advance(in, d[s]);
+      spmm512_fma(nv, rows, v + s * rows, x, acc[s]);
+    }
+  }
+  v += k * rows;
+  d += k;
+  /* Pairwise tree sum of the sets. */
+#pragma GCC unroll 8
+  for (int step = 1; step < sets; step *= 2) {
+#pragma GCC unroll 8
+    for (int s = 0; s + step < sets; s += 2 * step) {
+#pragma GCC unroll 4
+      for (int r = 0; r < rows; ++r) {
+#pragma GCC unroll 4
+        for (int i = 0; i < nv; ++i) acc[s][r][i] = _mm512_add_ps(acc[s][r][i], acc[s + step][r][i]);
+      }
+    }
+  }
+  spmm512_store(nv, rows, masked, mask, acc[0], out, output_stride, vmin, vmax);
+  *vals_io = v;
+  *diffs_io = d;
+  return in;
+}
+
+/* All output groups over the nv*16 columns starting at `col`. */
+SPMM512_INLINE void spmm512_columns(const int nv, const int block, const int masked,
+                                    __mmask16 mask, size_t col, const tsp_spmm_weights* w,
+                                    const float* input, float* output, size_t output_stride,
+                                    __m512 vmin, __m512 vmax) {
+  const float* vals = w->values;
+  const int32_t* diffs = w->diffs;
+  const uint32_t* counts = w->counts;
+  const float* in = spmm512_advance(input + col, w->first_offset);
+  float* out = output + col;
+  for (uint32_t g = w->full_groups; g != 0; --g) {
+    in = spmm512_group(nv, block, masked, mask, *counts++, &vals, &diffs, in, out,
+                       output_stride, vmin, vmax);
+    out = (float*)((char*)out + block * output_stride);
+  }
+  for (uint32_t g = w->tail_rows; g != 0; --g) {
+    in = spmm512_group(nv, 1, masked, mask, *counts++, &vals, &diffs, in, out,
+                       output_stride, vmin, vmax);
+    out = (float*)((char*)out + output_stride);
+  }
+}
+
+#endif /* SPMM_AVX512_TEMPLATE_COMMON_ */
+
+void SPMM_NAME(size_t nc, const tsp_spmm_weights* w, const float* input, float* output,
+               size_t output_stride, const tsp_minmax* clamp) {
+  const __m512 vmin = _mm512_set1_ps(clamp->min);
+  const __m512 vmax = _mm512_set1_ps(clamp->max);
+  const __mmask16 all = 0xFFFF;
+  size_t col = 0;
+  for (; col + 16 * SPMM_V <= nc; col += 16 * SPMM_V) {
+    spmm512_columns(SPMM_V, SPMM_B, 0, all, col, w, input, output, output_stride, vmin, vmax);
+  }
+  /* Remainder: halve the tile down to 16 columns, then one masked vector, so
+   * no load touches a column at or past nc. */
+  if (SPMM_V >= 4 && nc - col >= 32) {
+    spmm512_columns(2, SPMM_B, 0, all, col, w, input, output, output_stride, vmin, vmax);
+    col += 32;
+  }
+  if (SPMM_V >= 2 && nc - col >= 16) {
+    spmm512_columns(1, SPMM_B, 0, all, col, w, input, output, output_stride, vmin, vmax);
+    col += 16;
+  }
+  if (nc != col) {
+    const __mmask16 mask = (__mmask16)((1u << (nc - col)) - 1);
+    spmm512_columns(1, SPMM_B, 1, mask, col, w, input, output, output_stride, vmin, vmax);
+  }
+}
