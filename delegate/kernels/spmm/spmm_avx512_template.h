@@ -1,6 +1,6 @@
 /* AVX-512 SpMM microkernel template (see kernels.h for the stream format).
  *
- * Include from a __avx512.c file after defining:
+ * Include once from a __avx512.c file after defining:
  *   SPMM_NAME  the function name, e.g. f32_spmm_64x4__avx512
  *   SPMM_V     vectors of 16 columns per tile (1, 2, 4: tiles 16, 32, 64)
  *   SPMM_B     output-channel block (1, 2, 4)
@@ -12,7 +12,7 @@
  * Latency, not bandwidth, limits a naive kernel: each non-zero adds into the
  * same accumulators, a dependent FMA chain (~4 cycles). With 2 FMA ports the
  * kernel needs >= 8 independent chains in flight, so narrow tiles and small
- * blocks split a group's non-zeros round-robin over SETS accumulator sets
+ * blocks split a group's non-zeros round-robin over accumulator sets
  * that are summed once at the end of the group. */
 #include <immintrin.h>
 #include <stddef.h>
@@ -21,22 +21,45 @@
 #include "kernels.h"
 #include "ukernels.h"
 
-#ifndef SPMM_AVX512_TEMPLATE_COMMON_
-#define SPMM_AVX512_TEMPLATE_COMMON_
-
 #define SPMM512_INLINE static inline __attribute__((always_inline))
 
 /* Accumulator sets for a register tile of nv vectors x rows: enough for 8
- * independent chains (see above). */
-#define SPMM512_SETS(nv, rows) ((nv) * (rows) >= 8 ? 1 : 8 / ((nv) * (rows)))
+ * independent FMA chains. */
+#ifndef SPMM512_CHAINS
+#define SPMM512_CHAINS 8
+#endif
+#define SPMM512_SETS(nv, rows) \
+  ((nv) * (rows) >= SPMM512_CHAINS ? 1 : SPMM512_CHAINS / ((nv) * (rows)))
 
 SPMM512_INLINE const float* spmm512_advance(const float* p, int32_t bytes) {
   return (const float*)((const char*)p + bytes);
 }
 
-/* Loads the nv vectors of one input row; only the last may be masked. */
+/* Accumulators are flat arrays acc[r * nv + i]: row r, vector i. */
+SPMM512_INLINE void spmm512_init(const int nv, const int rows, const float* bias,
+                                 __m512* acc) {
+#pragma GCC unroll 4
+  for (int r = 0; r < rows; ++r) {
+    const __m512 b = _mm512_set1_ps(bias[r]);
+#pragma GCC unroll 4
+    for (int i = 0; i < nv; ++i) acc[r * nv + i] = b;
+  }
+}
+
+SPMM512_INLINE void spmm512_zero(const int n, __m512* acc) {
+#pragma GCC unroll 16
+  for (int i = 0; i < n; ++i) acc[i] = _mm512_setzero_ps();
+}
+
+SPMM512_INLINE void spmm512_add(const int n, __m512* acc, const __m512* other) {
+#pragma GCC unroll 16
+  for (int i = 0; i < n; ++i) acc[i] = _mm512_add_ps(acc[i], other[i]);
+}
+
+/* Loads the nv vectors of one input row; only the last may be masked, so a
+ * tail never reads past column nc. */
 SPMM512_INLINE void spmm512_load(const int nv, const int masked, __mmask16 mask,
-                                 const float* p, __m512 x[4]) {
+                                 const float* p, __m512* x) {
 #pragma GCC unroll 4
   for (int i = 0; i < nv; ++i) {
     x[i] = (masked && i == nv - 1) ? _mm512_maskz_loadu_ps(mask, p + 16 * i)
@@ -46,25 +69,25 @@ SPMM512_INLINE void spmm512_load(const int nv, const int masked, __mmask16 mask,
 
 /* acc[r][i] += w[r] * x[i] for one non-zero block. */
 SPMM512_INLINE void spmm512_fma(const int nv, const int rows, const float* w,
-                                const __m512 x[4], __m512 acc[4][4]) {
+                                const __m512* x, __m512* acc) {
 #pragma GCC unroll 4
   for (int r = 0; r < rows; ++r) {
     const __m512 wr = _mm512_set1_ps(w[r]);
 #pragma GCC unroll 4
-    for (int i = 0; i < nv; ++i) acc[r][i] = _mm512_fmadd_ps(x[i], wr, acc[r][i]);
+    for (int i = 0; i < nv; ++i) acc[r * nv + i] = _mm512_fmadd_ps(x[i], wr, acc[r * nv + i]);
   }
 }
 
-/* Adds the bias, clamps and stores the rows x nv register tile. */
+/* Clamps and stores the rows x nv register tile (bias is already in). */
 SPMM512_INLINE void spmm512_store(const int nv, const int rows, const int masked,
-                                  __mmask16 mask, __m512 acc[4][4], float* out,
+                                  __mmask16 mask, const __m512* acc, float* out,
                                   size_t output_stride, __m512 vmin, __m512 vmax) {
 #pragma GCC unroll 4
   for (int r = 0; r < rows; ++r) {
     float* o = (float*)((char*)out + r * output_stride);
 #pragma GCC unroll 4
     for (int i = 0; i < nv; ++i) {
-      const __m512 y = _mm512_min_ps(_mm512_max_ps(acc[r][i], vmin), vmax);
+      const __m512 y = _mm512_min_ps(_mm512_max_ps(acc[r * nv + i], vmin), vmax);
       if (masked && i == nv - 1) {
         _mm512_mask_storeu_ps(o + 16 * i, mask, y);
       } else {
@@ -74,38 +97,53 @@ SPMM512_INLINE void spmm512_store(const int nv, const int rows, const int masked
   }
 }
 
-/* One output group over one column tile. Consumes the group's values and
- * diffs and returns the input pointer for the next group (the diffs chain
- * across groups). */
+/* One non-zero block into accumulator set `acc`; returns the next input row. */
+SPMM512_INLINE const float* spmm512_step(const int nv, const int rows, const int masked,
+                                         __mmask16 mask, const float* in, int32_t diff,
+                                         const float* w, __m512* acc) {
+  __m512 x[4];
+  spmm512_load(nv, masked, mask, in, x);
+  spmm512_fma(nv, rows, w, x, acc);
+  return spmm512_advance(in, diff);
+}
+
+/* Sums the accumulator sets into acc[0], pairwise. Written with constant
+ * bounds (not a step *= 2 loop) so it unrolls fully and the accumulators stay
+ * in registers. */
+SPMM512_INLINE void spmm512_reduce(const int sets, const int tile, __m512 acc[8][16]) {
+  if (sets >= 8) {
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; ++s) spmm512_add(tile, acc[s], acc[s + 4]);
+  }
+  if (sets >= 4) {
+#pragma GCC unroll 2
+    for (int s = 0; s < 2; ++s) spmm512_add(tile, acc[s], acc[s + 2]);
+  }
+  if (sets >= 2) spmm512_add(tile, acc[0], acc[1]);
+}
+
+/* One output group of `rows` channels over nv vectors of columns. Consumes
+ * the group's values and diffs and returns the input pointer for the next
+ * group (the diffs chain across groups). All int arguments are compile-time
+ * constants after inlining, so the loops unroll and acc lives in registers. */
 SPMM512_INLINE const float* spmm512_group(const int nv, const int rows, const int masked,
                                           __mmask16 mask, uint32_t count,
                                           const float** vals_io, const int32_t** diffs_io,
                                           const float* in, float* out, size_t output_stride,
                                           __m512 vmin, __m512 vmax) {
-  enum { kMaxSets = 8 };
-  const int sets = SPMM512_SETS(nv, rows);
+  const int sets = SPMM512_SETS(nv, rows), tile = nv * rows;
   const float* v = *vals_io;
   const int32_t* d = *diffs_io;
-  __m512 acc[kMaxSets][4][4];
-  __m512 x[4];
-#pragma GCC unroll 4
-  for (int r = 0; r < rows; ++r) {
-    const __m512 bias = _mm512_set1_ps(v[r]);
-#pragma GCC unroll 4
-    for (int i = 0; i < nv; ++i) {
-      acc[0][r][i] = bias;
+  __m512 acc[8][16];
+  spmm512_init(nv, rows, v, acc[0]);
 #pragma GCC unroll 8
-      for (int s = 1; s < sets; ++s) acc[s][r][i] = _mm512_setzero_ps();
-    }
-  }
+  for (int s = 1; s < sets; ++s) spmm512_zero(tile, acc[s]);
   v += rows;
   uint32_t k = count;
   for (; k >= (uint32_t)sets; k -= sets) {
 #pragma GCC unroll 8
     for (int s = 0; s < sets; ++s) {
-      spmm512_load(nv, masked, mask, in, x);
-      in = spmm512_advance(in, d[s]);
-      spmm512_fma(nv, rows, v + s * rows, x, acc[s]);
+      in = spmm512_step(nv, rows, masked, mask, in, d[s], v + s * rows, acc[s]);
     }
     v += sets * rows;
     d += sets;
@@ -114,32 +152,20 @@ SPMM512_INLINE const float* spmm512_group(const int nv, const int rows, const in
 #pragma GCC unroll 8
   for (int s = 0; s + 1 < sets; ++s) {
     if ((uint32_t)s < k) {
-      spmm512_load(nv, masked, mask, in, x);
-      in = spmm512_advance(in, d[s]);
-      spmm512_fma(nv, rows, v + s * rows, x, acc[s]);
+      in = spmm512_step(nv, rows, masked, mask, in, d[s], v + s * rows, acc[s]);
     }
   }
   v += k * rows;
   d += k;
-  /* Pairwise tree sum of the sets. */
-#pragma GCC unroll 8
-  for (int step = 1; step < sets; step *= 2) {
-#pragma GCC unroll 8
-    for (int s = 0; s + step < sets; s += 2 * step) {
-#pragma GCC unroll 4
-      for (int r = 0; r < rows; ++r) {
-#pragma GCC unroll 4
-        for (int i = 0; i < nv; ++i) acc[s][r][i] = _mm512_add_ps(acc[s][r][i], acc[s + step][r][i]);
-      }
-    }
-  }
+  spmm512_reduce(sets, tile, acc);
   spmm512_store(nv, rows, masked, mask, acc[0], out, output_stride, vmin, vmax);
   *vals_io = v;
   *diffs_io = d;
   return in;
 }
 
-/* All output groups over the nv*16 columns starting at `col`. */
+/* All output groups (full groups of `block` rows, then the 1-row tail
+ * groups) over the nv*16 columns starting at `col`. */
 SPMM512_INLINE void spmm512_columns(const int nv, const int block, const int masked,
                                     __mmask16 mask, size_t col, const tsp_spmm_weights* w,
                                     const float* input, float* output, size_t output_stride,
@@ -161,29 +187,57 @@ SPMM512_INLINE void spmm512_columns(const int nv, const int block, const int mas
   }
 }
 
-#endif /* SPMM_AVX512_TEMPLATE_COMMON_ */
+/* Out-of-line instances, one per column width the entry point needs, so it
+ * stays small and each instance is compiled with constant nv/masked. */
+#if SPMM_V == 4
+static void spmm512_columns_4(size_t col, const tsp_spmm_weights* w, const float* input,
+                              float* output, size_t output_stride, __m512 vmin, __m512 vmax) {
+  spmm512_columns(4, SPMM_B, 0, 0xFFFF, col, w, input, output, output_stride, vmin, vmax);
+}
+#endif
+#if SPMM_V >= 2
+static void spmm512_columns_2(size_t col, const tsp_spmm_weights* w, const float* input,
+                              float* output, size_t output_stride, __m512 vmin, __m512 vmax) {
+  spmm512_columns(2, SPMM_B, 0, 0xFFFF, col, w, input, output, output_stride, vmin, vmax);
+}
+#endif
+static void spmm512_columns_1(size_t col, const tsp_spmm_weights* w, const float* input,
+                              float* output, size_t output_stride, __m512 vmin, __m512 vmax) {
+  spmm512_columns(1, SPMM_B, 0, 0xFFFF, col, w, input, output, output_stride, vmin, vmax);
+}
+static void spmm512_columns_masked(__mmask16 mask, size_t col, const tsp_spmm_weights* w,
+                                   const float* input, float* output, size_t output_stride,
+                                   __m512 vmin, __m512 vmax) {
+  spmm512_columns(1, SPMM_B, 1, mask, col, w, input, output, output_stride, vmin, vmax);
+}
+
+#define SPMM512_CAT_(a, b) a##b
+#define SPMM512_CAT(a, b) SPMM512_CAT_(a, b)
 
 void SPMM_NAME(size_t nc, const tsp_spmm_weights* w, const float* input, float* output,
                size_t output_stride, const tsp_minmax* clamp) {
   const __m512 vmin = _mm512_set1_ps(clamp->min);
   const __m512 vmax = _mm512_set1_ps(clamp->max);
-  const __mmask16 all = 0xFFFF;
   size_t col = 0;
   for (; col + 16 * SPMM_V <= nc; col += 16 * SPMM_V) {
-    spmm512_columns(SPMM_V, SPMM_B, 0, all, col, w, input, output, output_stride, vmin, vmax);
+    SPMM512_CAT(spmm512_columns_, SPMM_V)(col, w, input, output, output_stride, vmin, vmax);
   }
   /* Remainder: halve the tile down to 16 columns, then one masked vector, so
    * no load touches a column at or past nc. */
-  if (SPMM_V >= 4 && nc - col >= 32) {
-    spmm512_columns(2, SPMM_B, 0, all, col, w, input, output, output_stride, vmin, vmax);
+#if SPMM_V == 4
+  if (nc - col >= 32) {
+    spmm512_columns_2(col, w, input, output, output_stride, vmin, vmax);
     col += 32;
   }
-  if (SPMM_V >= 2 && nc - col >= 16) {
-    spmm512_columns(1, SPMM_B, 0, all, col, w, input, output, output_stride, vmin, vmax);
+#endif
+#if SPMM_V >= 2
+  if (nc - col >= 16) {
+    spmm512_columns_1(col, w, input, output, output_stride, vmin, vmax);
     col += 16;
   }
+#endif
   if (nc != col) {
     const __mmask16 mask = (__mmask16)((1u << (nc - col)) - 1);
-    spmm512_columns(1, SPMM_B, 1, mask, col, w, input, output, output_stride, vmin, vmax);
+    spmm512_columns_masked(mask, col, w, input, output, output_stride, vmin, vmax);
   }
 }
