@@ -1,0 +1,58 @@
+/* AVX2+FMA vector layer for the CHW spatial kernels: 8 floats per vector.
+ * Only included from __avx2.c files (compiled with -mavx2 -mfma). Same names
+ * as vec_avx512.h so the templates serve both ISAs. */
+#ifndef TFLITE_SPARSE_VEC_AVX2_H_
+#define TFLITE_SPARSE_VEC_AVX2_H_
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TSP_V 8
+
+typedef __m256 tsp_vec;
+
+static inline tsp_vec v_zero(void) { return _mm256_setzero_ps(); }
+static inline tsp_vec v_set1(float x) { return _mm256_set1_ps(x); }
+static inline tsp_vec v_loadu(const float* p) { return _mm256_loadu_ps(p); }
+static inline void v_storeu(float* p, tsp_vec v) { _mm256_storeu_ps(p, v); }
+static inline tsp_vec v_fma(tsp_vec a, tsp_vec b, tsp_vec c) { return _mm256_fmadd_ps(a, b, c); }
+static inline tsp_vec v_add(tsp_vec a, tsp_vec b) { return _mm256_add_ps(a, b); }
+static inline tsp_vec v_clamp(tsp_vec v, tsp_vec lo, tsp_vec hi) {
+  return _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+}
+
+static inline __m256i v_iota(void) { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+
+static inline __m256i v_mask_n(size_t n) { /* lanes [0, n) all-ones, n <= 8 */
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), v_iota());
+}
+
+/* Loads the first n (1..8) floats of p; other lanes zero, their memory not
+ * touched (vmaskmovps suppresses faults on masked lanes). */
+static inline tsp_vec v_load_n(const float* p, size_t n) {
+  return _mm256_maskload_ps(p, v_mask_n(n));
+}
+static inline void v_store_n(float* p, tsp_vec v, size_t n) {
+  _mm256_maskstore_ps(p, v_mask_n(n), v);
+}
+
+/* Moves lanes up by s (1..7): lane l gets v[l - s], lanes below s get 0. */
+static inline tsp_vec v_shift_up(tsp_vec v, size_t s) {
+  const __m256i shift = _mm256_set1_epi32((int)s);
+  const __m256i idx = _mm256_sub_epi32(v_iota(), shift);
+  const __m256i keep = _mm256_cmpgt_epi32(_mm256_add_epi32(v_iota(), _mm256_set1_epi32(1)), shift);
+  return _mm256_and_ps(_mm256_permutevar8x32_ps(v, idx), _mm256_castsi256_ps(keep));
+}
+
+/* Splits 16 consecutive floats (a then b) into even and odd positions:
+ * shuffle_ps pairs within 128-bit lanes, then one 64-bit permute restores
+ * the order across lanes. */
+static inline void v_deinterleave(tsp_vec a, tsp_vec b, tsp_vec* even, tsp_vec* odd) {
+  const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+  const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+  *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+  *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+#endif /* TFLITE_SPARSE_VEC_AVX2_H_ */

@@ -1,0 +1,167 @@
+/* Depthwise CHW convolution: the scalar reference against a naive
+ * double-precision direct convolution, every SIMD kernel against the scalar
+ * one, on awkward shapes, all pads 0..2, TF SAME/VALID/explicit output sizes
+ * and the three clamps. Buffers are exact-size mallocs so ASan catches any
+ * access outside the planes; outputs start as NaN so unwritten values fail. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dispatch.h"
+#include "test_util.h"
+#include "ukernels.h"
+
+typedef struct {
+  const char* name;
+  size_t k, stride;
+  tsp_dwconv2d_chw_fn fn[TSP_ISA_COUNT];
+} kernel_set;
+
+static const kernel_set kKernels[] = {
+    {"3x3s1", 3, 1, {f32_dwconv2d_chw_3x3s1__scalar, f32_dwconv2d_chw_3x3s1__avx2, f32_dwconv2d_chw_3x3s1__avx512}},
+    {"3x3s2", 3, 2, {f32_dwconv2d_chw_3x3s2__scalar, f32_dwconv2d_chw_3x3s2__avx2, f32_dwconv2d_chw_3x3s2__avx512}},
+    {"5x5s1", 5, 1, {f32_dwconv2d_chw_5x5s1__scalar, f32_dwconv2d_chw_5x5s1__avx2, f32_dwconv2d_chw_5x5s1__avx512}},
+    {"5x5s2", 5, 2, {f32_dwconv2d_chw_5x5s2__scalar, f32_dwconv2d_chw_5x5s2__avx2, f32_dwconv2d_chw_5x5s2__avx512}},
+};
+
+static const tsp_minmax kClamps[3] = {{-INFINITY, INFINITY}, {0.0f, INFINITY}, {0.0f, 6.0f}};
+
+typedef struct {
+  size_t in_h, in_w, out_h, out_w, pad_top, pad_left;
+} shape;
+
+static float* exact_alloc(size_t n) { /* no rounding up: ASan sees the true end */
+  float* p = malloc(n * sizeof(float));
+  if (p == NULL) abort();
+  return p;
+}
+
+static void naive(const kernel_set* ks, const shape* s, const float* in, const float* w,
+                  const tsp_minmax* c, float* out) {
+  for (size_t oy = 0; oy < s->out_h; ++oy) {
+    for (size_t ox = 0; ox < s->out_w; ++ox) {
+      double acc = w[0];
+      for (size_t ky = 0; ky < ks->k; ++ky) {
+        for (size_t kx = 0; kx < ks->k; ++kx) {
+          const long iy = (long)(oy * ks->stride + ky) - (long)s->pad_top;
+          const long ix = (long)(ox * ks->stride + kx) - (long)s->pad_left;
+          if (iy < 0 || ix < 0 || iy >= (long)s->in_h || ix >= (long)s->in_w) continue;
+          acc += (double)in[iy * (long)s->in_w + ix] * w[1 + ky * ks->k + kx];
+        }
+      }
+      acc = acc < c->min ? c->min : acc;
+      out[oy * s->out_w + ox] = (float)(acc > c->max ? c->max : acc);
+    }
+  }
+}
+
+/* Runs one shape through every supported ISA; returns 1 when all match. */
+static int check_shape(const kernel_set* ks, const shape* s, const tsp_minmax* clamp,
+                       tsp_rng* rng) {
+  const size_t n_in = s->in_h * s->in_w, n_out = s->out_h * s->out_w;
+  float* in = exact_alloc(n_in);
+  float* w = exact_alloc(1 + ks->k * ks->k);
+  float* want = exact_alloc(n_out);
+  float* ref = exact_alloc(n_out);
+  float* got = exact_alloc(n_out);
+  for (size_t i = 0; i < n_in; ++i) in[i] = rng_uniform(rng, -3.0f, 3.0f);
+  for (size_t i = 0; i < 1 + ks->k * ks->k; ++i) w[i] = rng_uniform(rng, -1.0f, 1.0f);
+  naive(ks, s, in, w, clamp, want);
+  for (size_t i = 0; i < n_out; ++i) ref[i] = NAN;
+  ks->fn[TSP_ISA_SCALAR](s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, in, w,
+                         ref, clamp);
+  char what[160];
+  snprintf(what, sizeof what, "%s scalar in %zux%zu out %zux%zu pad %zu,%zu clamp [%g,%g]",
+           ks->name, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, clamp->min,
+           clamp->max);
+  int ok = expect_close(what, ref, want, n_out, 1e-5f, 1e-4f);
+  for (int isa = TSP_ISA_AVX2; isa < TSP_ISA_COUNT; ++isa) {
+    if (!tsp_isa_supported((tsp_isa)isa)) continue;
+    for (size_t i = 0; i < n_out; ++i) got[i] = NAN;
+    ks->fn[isa](s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, in, w, got, clamp);
+    snprintf(what, sizeof what, "%s %s in %zux%zu out %zux%zu pad %zu,%zu clamp [%g,%g]",
+             ks->name, tsp_isa_name((tsp_isa)isa), s->in_h, s->in_w, s->out_h, s->out_w,
+             s->pad_top, s->pad_left, clamp->min, clamp->max);
+    ok &= expect_close(what, got, ref, n_out, 1e-5f, 1e-4f);
+  }
+  free(in);
+  free(w);
+  free(want);
+  free(ref);
+  free(got);
+  return ok;
+}
+
+/* Candidate output sizes along one axis: TF SAME, VALID, and explicit bottom
+ * padding 0..2 (all deduplicated, all >= 1). Returns the count. */
+static size_t out_sizes(size_t in, size_t pad, size_t k, size_t stride, size_t out[5]) {
+  size_t n = 0;
+  const size_t cand[5] = {
+      (in + stride - 1) / stride,                              /* SAME */
+      in >= k ? (in - k) / stride + 1 : 0,                     /* VALID */
+      in + pad >= k ? (in + pad - k) / stride + 1 : 0,         /* pad, 0 after */
+      in + pad + 1 >= k ? (in + pad + 1 - k) / stride + 1 : 0, /* pad, 1 after */
+      in + pad + 2 >= k ? (in + pad + 2 - k) / stride + 1 : 0, /* pad, 2 after */
+  };
+  for (size_t i = 0; i < 5; ++i) {
+    int dup = cand[i] == 0;
+    for (size_t j = 0; j < n && !dup; ++j) dup = out[j] == cand[i];
+    if (!dup) out[n++] = cand[i];
+  }
+  return n;
+}
+
+/* Every pad pair 0..2 and a random choice among the output sizes; the clamp
+ * cycles through all three. */
+static void sweep_plane(const kernel_set* ks, size_t in_h, size_t in_w, tsp_rng* rng,
+                        size_t* counter) {
+  for (size_t pt = 0; pt <= 2; ++pt) {
+    for (size_t pl = 0; pl <= 2; ++pl) {
+      size_t oh[5], ow[5];
+      const size_t nh = out_sizes(in_h, pt, ks->k, ks->stride, oh);
+      const size_t nw = out_sizes(in_w, pl, ks->k, ks->stride, ow);
+      if (nh == 0 || nw == 0) continue;
+      const shape s = {in_h, in_w, oh[rng_below(rng, (uint32_t)nh)], ow[rng_below(rng, (uint32_t)nw)],
+                       pt, pl};
+      check_shape(ks, &s, &kClamps[(*counter)++ % 3], rng);
+    }
+  }
+}
+
+static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
+  size_t counter = 0;
+  static const size_t heights[] = {1, 2, 3, 4, 7, 8};
+  for (size_t hi = 0; hi < sizeof heights / sizeof heights[0]; ++hi) {
+    for (size_t w = 1; w <= 100; ++w) sweep_plane(ks, heights[hi], w, rng, &counter);
+  }
+  static const size_t widths[] = {1, 2, 5, 7, 14, 16, 17, 33};
+  for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; ++wi) {
+    for (size_t h = 1; h <= 40; ++h) sweep_plane(ks, h, widths[wi], rng, &counter);
+  }
+  /* MobileNet planes, TF SAME (both pad conventions at stride 2). */
+  static const size_t planes[] = {112, 56, 28, 14, 7};
+  for (size_t i = 0; i < sizeof planes / sizeof planes[0]; ++i) {
+    const size_t in = planes[i], out = (in + ks->stride - 1) / ks->stride;
+    const size_t same_pad = ((out - 1) * ks->stride + ks->k - in) / 2; /* floor */
+    for (size_t c = 0; c < 3; ++c) {
+      const shape s = {in, in, out, out, same_pad, same_pad};
+      check_shape(ks, &s, &kClamps[c], rng);
+      const shape sym = {in, in, out, out, ks->k / 2, ks->k / 2};
+      check_shape(ks, &sym, &kClamps[c], rng);
+    }
+  }
+  /* Windows much larger than the plane and output bigger than the input. */
+  const shape tiny = {1, 1, 3, 3, 2, 2};
+  check_shape(ks, &tiny, &kClamps[0], rng);
+}
+
+int main(void) {
+  tsp_rng rng;
+  rng_seed(&rng, 42);
+  for (size_t i = 0; i < sizeof kKernels / sizeof kKernels[0]; ++i) test_kernel(&kKernels[i], &rng);
+  for (int isa = 0; isa < TSP_ISA_COUNT; ++isa) {
+    printf("%s: %s\n", tsp_isa_name((tsp_isa)isa),
+           tsp_isa_supported((tsp_isa)isa) ? "tested" : "skipped (not supported)");
+  }
+  return test_summary();
+}
