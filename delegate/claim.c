@@ -1,0 +1,198 @@
+#include "claim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/ops.h"
+
+typedef struct {
+  const tsp_graph* graph;
+  TfLiteIntArray* plan; /* copy of the execution plan */
+  int num_nodes;
+  tsp_check* facts;
+  int* code;
+  char* candidate;
+} claim_state;
+
+static TfLiteNode* node_at(const claim_state* s, int n) {
+  return tsp_graph_node(s->graph, n, NULL);
+}
+
+/* Every reader of `tensor` is a candidate that takes it as input `slot` and,
+ * for PAD, can fold it. */
+static int readers_accept(const claim_state* s, int tensor, int slot, int want_code,
+                          int need_fold) {
+  if (s->graph->consumer_count[tensor] == 0) return 0;
+  for (int i = 0; i < s->plan->size; ++i) {
+    int m = s->plan->data[i];
+    TfLiteNode* node = node_at(s, m);
+    for (int k = 0; node && k < node->inputs->size; ++k) {
+      if (node->inputs->data[k] != tensor) continue;
+      if (!s->candidate[m] || k != slot) return 0;
+      if (want_code >= 0 && s->code[m] != want_code) return 0;
+      if (need_fold && !s->facts[m].folds_producer_pad) return 0;
+    }
+  }
+  return 1;
+}
+
+/* The first conv reads NHWC: its input (behind a folded PAD) must come from
+ * outside the delegate. */
+static int nhwc_input_is_external(const claim_state* s, TfLiteNode* node) {
+  int t = tsp_node_input(node, 0);
+  int p = s->graph->producer[t];
+  if (p >= 0 && s->candidate[p] && s->code[p] == kTfLiteBuiltinPad) {
+    t = tsp_node_input(node_at(s, p), 0);
+    p = s->graph->producer[t];
+  }
+  return p < 0 || !s->candidate[p];
+}
+
+static int still_claimable(const claim_state* s, int n) {
+  TfLiteNode* node = node_at(s, n);
+  if (s->code[n] == kTfLiteBuiltinPad)
+    return readers_accept(s, node->outputs->data[0], 0, -1, 1);
+  if (s->code[n] == kTfLiteBuiltinDensify)
+    return readers_accept(s, node->outputs->data[0], 1, kTfLiteBuiltinConv2d, 0);
+  if (s->facts[n].reads_nhwc) return nhwc_input_is_external(s, node);
+  return 1;
+}
+
+static int find_root(int* parent, int x) {
+  while (parent[x] != x) x = parent[x] = parent[parent[x]];
+  return x;
+}
+
+static int check_nodes(claim_state* s, const tsp_options* options, char* why, size_t size) {
+  tsp_check_context ctx = {.graph = s->graph, .options = options};
+  for (int i = 0; i < s->plan->size; ++i) {
+    int n = s->plan->data[i];
+    TfLiteRegistration* reg = NULL;
+    TfLiteNode* node = tsp_graph_node(s->graph, n, &reg);
+    if (!node) continue;
+    s->code[n] = reg->builtin_code;
+    const tsp_op* op = tsp_find_op(reg->builtin_code);
+    if (!op) continue;
+    if (op->check(&ctx, n, node, &s->facts[n]) < 0) {
+      snprintf(why, size, "tflite-sparse: node %d (%s): %s", n, op->name, s->facts[n].why);
+      return -1;
+    }
+    s->candidate[n] = (char)s->facts[n].supported;
+  }
+  return 0;
+}
+
+/* Keeps the connected components (through tensors) that hold a sparse conv. */
+static int keep_sparse_components(claim_state* s, tsp_claim* claim) {
+  int* parent = malloc(sizeof(int) * (size_t)s->num_nodes);
+  char* has_sparse = calloc((size_t)s->num_nodes, 1);
+  if (!parent || !has_sparse) {
+    free(parent);
+    free(has_sparse);
+    return -1;
+  }
+  for (int n = 0; n < s->num_nodes; ++n) parent[n] = n;
+  for (int i = 0; i < s->plan->size; ++i) {
+    int n = s->plan->data[i];
+    TfLiteNode* node = s->candidate[n] ? node_at(s, n) : NULL;
+    for (int k = 0; node && k < node->inputs->size; ++k) {
+      int t = node->inputs->data[k];
+      int p = t >= 0 ? s->graph->producer[t] : -1;
+      if (p >= 0 && s->candidate[p]) parent[find_root(parent, n)] = find_root(parent, p);
+    }
+  }
+  for (int n = 0; n < s->num_nodes; ++n)
+    if (s->candidate[n] && s->facts[n].sparse_conv) has_sparse[find_root(parent, n)] = 1;
+  int count = 0;
+  for (int n = 0; n < s->num_nodes; ++n) {
+    int keep = s->candidate[n] && has_sparse[find_root(parent, n)];
+    if (keep) claim->nodes->data[count++] = n;
+    claim->sparse[n] = (char)(keep && s->facts[n].sparse_conv);
+  }
+  claim->nodes->size = count;
+  free(parent);
+  free(has_sparse);
+  return 0;
+}
+
+static TfLiteIntArray* copy_plan(TfLiteContext* context, int* num_nodes) {
+  TfLiteIntArray* plan = NULL;
+  if (context->GetExecutionPlan(context, &plan) != kTfLiteOk) return NULL;
+  TfLiteIntArray* copy = malloc(sizeof(TfLiteIntArray) + sizeof(int) * (size_t)(plan->size + 1));
+  if (!copy) return NULL;
+  copy->size = plan->size;
+  *num_nodes = 1;
+  for (int i = 0; i < plan->size; ++i) {
+    copy->data[i] = plan->data[i];
+    if (plan->data[i] + 1 > *num_nodes) *num_nodes = plan->data[i] + 1;
+  }
+  return copy;
+}
+
+int tsp_claim_run(const tsp_graph* graph, const tsp_options* options, tsp_claim* claim,
+                  char* why, size_t why_size) {
+  claim_state s = {.graph = graph};
+  memset(claim, 0, sizeof(*claim));
+  s.plan = copy_plan(graph->context, &s.num_nodes);
+  int status = -1;
+  if (!s.plan) goto out;
+  s.facts = calloc((size_t)s.num_nodes, sizeof(tsp_check));
+  s.code = malloc(sizeof(int) * (size_t)s.num_nodes);
+  s.candidate = calloc((size_t)s.num_nodes, 1);
+  claim->nodes = malloc(sizeof(TfLiteIntArray) + sizeof(int) * (size_t)s.num_nodes);
+  claim->sparse = calloc((size_t)s.num_nodes, 1);
+  claim->num_graph_nodes = s.num_nodes;
+  if (!s.facts || !s.code || !s.candidate || !claim->nodes || !claim->sparse) goto out;
+  for (int n = 0; n < s.num_nodes; ++n) s.code[n] = -1;
+  if (check_nodes(&s, options, why, why_size) != 0) goto done;
+  for (int changed = 1; changed;) {
+    changed = 0;
+    for (int i = 0; i < s.plan->size; ++i) {
+      int n = s.plan->data[i];
+      if (s.candidate[n] && !still_claimable(&s, n)) s.candidate[n] = 0, changed = 1;
+    }
+  }
+  if (keep_sparse_components(&s, claim) != 0) goto out;
+  status = 0;
+  goto done;
+out:
+  snprintf(why, why_size, "tflite-sparse: out of memory while choosing nodes");
+done:
+  free(s.plan);
+  free(s.facts);
+  free(s.code);
+  free(s.candidate);
+  if (status != 0) tsp_claim_release(claim);
+  return status;
+}
+
+int tsp_claim_drop_dense_partitions(TfLiteContext* context, tsp_claim* claim) {
+  if (!context->PreviewDelegatePartitioning || claim->nodes->size == 0) return 0;
+  TfLiteDelegateParams* partitions = NULL;
+  int count = 0;
+  if (context->PreviewDelegatePartitioning(context, claim->nodes, &partitions, &count) !=
+      kTfLiteOk)
+    return 0;
+  char* drop = calloc((size_t)claim->num_graph_nodes, 1);
+  if (!drop) return 0;
+  int dropped = 0;
+  for (int p = 0; p < count; ++p) {
+    const TfLiteIntArray* nodes = partitions[p].nodes_to_replace;
+    int sparse = 0;
+    for (int i = 0; i < nodes->size; ++i) sparse |= claim->sparse[nodes->data[i]];
+    for (int i = 0; !sparse && i < nodes->size; ++i) drop[nodes->data[i]] = 1, dropped = 1;
+  }
+  int kept = 0;
+  for (int i = 0; i < claim->nodes->size; ++i)
+    if (!drop[claim->nodes->data[i]]) claim->nodes->data[kept++] = claim->nodes->data[i];
+  claim->nodes->size = kept;
+  free(drop);
+  return dropped;
+}
+
+void tsp_claim_release(tsp_claim* claim) {
+  free(claim->nodes);
+  free(claim->sparse);
+  memset(claim, 0, sizeof(*claim));
+}

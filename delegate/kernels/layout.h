@@ -1,0 +1,12 @@
+/* Layout conversion between TFLite's NHWC and the delegate's CHW, one image. */
+#ifndef TFLITE_SPARSE_KERNELS_LAYOUT_H_
+#define TFLITE_SPARSE_KERNELS_LAYOUT_H_
+
+#include <stddef.h>
+
+/* chw[c * ld + p] = hwc[p * channels + c] for p < spatial. */
+void tsp_nhwc_to_chw(size_t spatial, size_t channels, const float* hwc, float* chw, size_t ld);
+/* hwc[p * channels + c] = chw[c * ld + p]. */
+void tsp_chw_to_nhwc(size_t spatial, size_t channels, const float* chw, size_t ld, float* hwc);
+
+#endif /* TFLITE_SPARSE_KERNELS_LAYOUT_H_ */

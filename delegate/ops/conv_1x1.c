@@ -1,0 +1,161 @@
+/* CONV_2D 1x1 stride 1 as SpMM over CHW: output[co] = W[co] . input + bias. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ops/conv2d.h"
+#include "ops/weights.h"
+
+typedef struct {
+  tsp_spmm_packed packed;
+  tsp_spmm_fn kernel;
+  tsp_minmax clamp;
+  uint32_t out_channels, in_channels;
+  uint32_t block;
+  size_t tile;
+  double sparsity;
+} conv_1x1;
+
+int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
+                       tsp_check* facts) {
+  TfLiteContext* context = ctx->graph->context;
+  const TfLiteConvParams* params = node->builtin_data;
+  tsp_minmax clamp;
+  if (!params || params->stride_width != 1 || params->stride_height != 1) return 0;
+  if (tsp_activation_clamp(params->activation, &clamp) != 0) return 0;
+  const TfLiteIntArray* wd = tsp_conv_weight_dims(context, node);
+  int in = tsp_node_input(node, 0);
+  if (!wd || in < 0 || node->outputs->size != 1) return 0;
+  const TfLiteTensor* input = &context->tensors[in];
+  if (!tsp_tensor_is_f32_rank(input, 4) || input->dims->data[3] != wd->data[3]) return 0;
+  if (!tsp_tensor_is_f32_rank(&context->tensors[node->outputs->data[0]], 4)) return 0;
+  const float* bias;
+  if (tsp_conv_bias(context, node, wd->data[0], &bias) != 0) return 0;
+
+  tsp_weight_source source;
+  int found = tsp_weight_source_find(ctx->graph, tsp_node_input(node, 1), &source, facts->why,
+                                     sizeof(facts->why));
+  if (found != 0) return found < 0 ? -1 : 0;
+  double sparsity = tsp_weight_sparsity(&source);
+  facts->sparse_conv = sparsity >= ctx->options->min_sparsity;
+  /* A dense 1x1 conv on a single pixel is a GEMV (a classifier): TFLite's
+   * dense kernels do that better than SpMM over one column. */
+  if (!facts->sparse_conv && input->dims->data[1] * input->dims->data[2] <= 1) return 0;
+  facts->supported = 1;
+  return 0;
+}
+
+/* Whether packing with `block` stores no zeros beyond those of the weights. */
+static int block_is_exact(const float* w, uint32_t rows, uint32_t cols, uint32_t block) {
+  size_t stored = 0, nonzeros = 0;
+  uint32_t full = rows / block * block;
+  for (uint32_t r0 = 0; r0 < full; r0 += block)
+    for (uint32_t c = 0; c < cols; ++c) {
+      int any = 0;
+      for (uint32_t r = r0; r < r0 + block; ++r) any |= w[(size_t)r * cols + c] != 0.0f;
+      stored += any ? block : 0;
+    }
+  for (size_t i = 0; i < (size_t)rows * cols; ++i) nonzeros += w[i] != 0.0f;
+  for (size_t i = (size_t)full * cols; i < (size_t)rows * cols; ++i) stored += w[i] != 0.0f;
+  return stored == nonzeros;
+}
+
+/* The storage's declared output-channel block if it has one, else the widest
+ * block that stores no extra zeros (pruned-with-blocks models stored plainly). */
+static uint32_t choose_block(const float* w, uint32_t rows, uint32_t cols, int declared) {
+  if (declared % 4 == 0) return 4;
+  if (declared % 2 == 0) return 2;
+  if (block_is_exact(w, rows, cols, 4)) return 4;
+  if (block_is_exact(w, rows, cols, 2)) return 2;
+  return 1;
+}
+
+static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
+  conv_1x1* op = step->data;
+  const tsp_value* in = &plan->values[step->in];
+  tsp_value* out = &plan->values[step->out];
+  if ((uint32_t)in->c != op->in_channels)
+    return tsp_plan_fail(plan, "1x1 conv (node %d) expects %u input channels, got %d", step->node,
+                         op->in_channels, in->c);
+  out->n = in->n;
+  out->h = in->h;
+  out->w = in->w;
+  out->c = (int)op->out_channels;
+  size_t stride = in->ld * sizeof(float); /* the input's ld is set: its producer ran first */
+  if (stride != op->packed.input_stride) tsp_spmm_restride(&op->packed, stride);
+  step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
+  return kTfLiteOk;
+}
+
+static void run(tsp_plan* plan, const tsp_step* step) {
+  const conv_1x1* op = step->data;
+  const tsp_value* in = &plan->values[step->in];
+  const tsp_value* out = &plan->values[step->out];
+  for (int b = 0; b < in->n; ++b)
+    op->kernel(in->ld, &op->packed.view, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
+               out->ld * sizeof(float), &op->clamp);
+}
+
+static void release(void* data) {
+  conv_1x1* op = data;
+  if (!op) return;
+  tsp_spmm_release(&op->packed);
+  free(op);
+}
+
+static void describe(const tsp_step* step, char* buffer, size_t size) {
+  const conv_1x1* op = step->data;
+  snprintf(buffer, size,
+           ",\"in_channels\":%u,\"out_channels\":%u,\"sparsity\":%.4f,\"block\":%u,"
+           "\"nnz_blocks\":%zu,\"tile\":%zu",
+           op->in_channels, op->out_channels, op->sparsity, op->block, op->packed.nnz_blocks,
+           op->tile);
+}
+
+static const tsp_step_ops kConv1x1Step = {
+    .kind = "spmm", .reshape = reshape, .run = run, .release = release, .describe = describe};
+
+TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode* node) {
+  tsp_plan* plan = builder->plan;
+  TfLiteContext* context = builder->context;
+  const TfLiteConvParams* params = node->builtin_data;
+  const TfLiteIntArray* wd = tsp_conv_weight_dims(context, node);
+  tsp_weight_source source;
+  char why[200];
+  if (tsp_weight_source_find(builder->graph, tsp_node_input(node, 1), &source, why, sizeof(why)))
+    return tsp_plan_fail(plan, "1x1 conv (node %d): weights are not a constant", node_index);
+  const float* bias;
+  tsp_conv_bias(context, node, wd->data[0], &bias);
+
+  conv_1x1* op = calloc(1, sizeof(*op));
+  float* dense = tsp_weight_dense(&source);
+  if (!op || !dense) {
+    free(op);
+    free(dense);
+    return tsp_plan_fail(plan, "out of memory building 1x1 conv (node %d)", node_index);
+  }
+  op->out_channels = (uint32_t)wd->data[0];
+  op->in_channels = (uint32_t)wd->data[3];
+  op->sparsity = tsp_weight_sparsity(&source);
+  op->block = choose_block(dense, op->out_channels, op->in_channels,
+                           tsp_weight_declared_block(&source));
+  tsp_activation_clamp(params->activation, &op->clamp);
+  int packed = tsp_spmm_pack(dense, bias, op->out_channels, op->in_channels, op->block,
+                             sizeof(float), &op->packed);
+  free(dense);
+  if (packed != 0) {
+    free(op);
+    return tsp_plan_fail(plan, "out of memory packing 1x1 conv (node %d)", node_index);
+  }
+  op->kernel = tsp_spmm_select(plan->kernels, op->block, op->in_channels);
+  for (int t = 0; t < TSP_SPMM_TILES; ++t)
+    if (plan->kernels->spmm[op->block == 4 ? 2 : op->block == 2 ? 1 : 0][t] == op->kernel)
+      op->tile = plan->kernels->spmm_tile[t];
+
+  int in = tsp_builder_input_chw(builder, tsp_node_input(node, 0));
+  int out = tsp_builder_output_chw(builder, node->outputs->data[0]);
+  if (in < 0 || out < 0 || !tsp_plan_add_step(plan, node_index, "CONV_2D", &kConv1x1Step, in, out, op)) {
+    release(op);
+    return tsp_plan_fail(plan, "out of memory building 1x1 conv (node %d)", node_index);
+  }
+  return kTfLiteOk;
+}
