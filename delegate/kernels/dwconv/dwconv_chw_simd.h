@@ -11,9 +11,15 @@
  * Output vectors whose whole input span lies inside the row take plain loads;
  * the few at the row ends ("edge" vectors) build each load from a masked load
  * of the in-range part shifted into place, so zero padding is never
- * materialized and no address outside the row is ever formed. */
+ * materialized and no address outside the row is ever formed.
+ *
+ * Stride 1 with out_w == in_w (TF SAME) takes the flat-plane scheme instead
+ * (dw_flat): the plane is one long row, so vectors span row ends and small
+ * planes (14x14, 7x7) fill whole vectors; per-lane column masks zero the taps
+ * that would wrap into the neighbouring row. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels.h"
 #include "ukernels.h"
@@ -24,6 +30,10 @@
 
 /* Input floats that one output vector reads from one input row on the plain
  * path (stride 2 loads pairs of vectors at tap offsets 0, 2, 4). */
+/* Tap loops must unroll fully (GCC -O2 keeps 3- and 5-trip loops rolled),
+ * so that each tap weight lives in its own register. */
+#define DW_UNROLL _Pragma("GCC unroll 8")
+
 #if TSP_DW_S == 1
 #define DW_SPAN (TSP_V + TSP_DW_K - 1)
 #else
@@ -52,12 +62,14 @@ static inline tsp_vec dw_load(const float* row, ptrdiff_t c, size_t w, int edge)
 static inline tsp_vec dw_row_taps(tsp_vec acc, const float* row, ptrdiff_t c0, size_t w,
                                   const tsp_vec* wk, int edge) {
 #if TSP_DW_S == 1
+  DW_UNROLL
   for (int kx = 0; kx < TSP_DW_K; ++kx) {
     acc = v_fma(dw_load(row, c0 + kx, w, edge), wk[kx], acc);
   }
 #else
   /* Output lane l reads column c0 + kx + 2l: the even half of the 2*TSP_V
    * floats from c0 + kx serves tap kx, the odd half tap kx + 1. */
+  DW_UNROLL
   for (int kx = 0; kx < TSP_DW_K; kx += 2) {
     tsp_vec even, odd;
     v_deinterleave(dw_load(row, c0 + kx, w, edge), dw_load(row, c0 + kx + TSP_V, w, edge),
@@ -71,6 +83,7 @@ static inline tsp_vec dw_row_taps(tsp_vec acc, const float* row, ptrdiff_t c0, s
 
 static inline tsp_vec dw_window(tsp_vec acc, const float* const* rows, ptrdiff_t c0, size_t w,
                                 const tsp_vec* wv, int edge) {
+  DW_UNROLL
   for (int ky = 0; ky < TSP_DW_K; ++ky) {
     if (rows[ky] != NULL) acc = dw_row_taps(acc, rows[ky], c0, w, wv + ky * TSP_DW_K, edge);
   }
@@ -84,7 +97,8 @@ typedef struct {
 
 /* One output row; rows[ky] is input row ky of the window, NULL if outside. */
 static void dw_output_row(const float* const* rows, size_t in_w, size_t out_w, size_t pad_left,
-                          const dw_params* p, float* out) {
+                          const dw_params* params, float* out) {
+  const dw_params local = *params, *p = &local; /* see dw_flat */
   for (size_t ox = 0; ox < out_w; ox += TSP_V) {
     const ptrdiff_t c0 = (ptrdiff_t)(ox * TSP_DW_S) - (ptrdiff_t)pad_left;
     const int plain = c0 >= 0 && c0 + DW_SPAN <= (ptrdiff_t)in_w;
@@ -100,6 +114,101 @@ static void dw_output_row(const float* const* rows, size_t in_w, size_t out_w, s
   }
 }
 
+#if TSP_DW_S == 1
+/* Address of flat input index j, which may lie outside the plane: used only
+ * by masked loads whose enabled lanes are all inside. Integer arithmetic,
+ * because forming an out-of-bounds pointer is UB in C while the integer to
+ * pointer conversion is implementation-defined (plain addresses on GCC and
+ * Clang). */
+static inline const float* dw_addr(const float* base, ptrdiff_t j) {
+  return (const float*)((uintptr_t)base + (uintptr_t)j * sizeof(float));
+}
+
+/* Flat-plane scheme; requires stride 1 and out_w == in_w == w. Vector i
+ * covers outputs [i, i + TSP_V) of the flattened plane, and tap (ky, kx) of
+ * lane l reads flat input i + l + (ky - pad_top) * w + kx - pad_left. */
+static void dw_flat(size_t in_h, size_t w, size_t out_h, size_t pad_top, size_t pad_left,
+                    const float* input, const dw_params* params, float* output) {
+  /* A local copy: output stores may alias *params for the compiler (vector
+   * types are may_alias), which would force reloading every tap weight. */
+  const dw_params local = *params, *p = &local;
+  const ptrdiff_t n_out = (ptrdiff_t)(out_h * w), sw = (ptrdiff_t)w;
+  const ptrdiff_t pt = (ptrdiff_t)pad_top, pl = (ptrdiff_t)pad_left, ih = (ptrdiff_t)in_h;
+  /* Vectors i in [fast_lo, fast_hi) have every window row inside the plane
+   * and all TSP_V floats of every tap load inside the plane, so they need
+   * only the column masks and no address outside the plane. */
+  const ptrdiff_t fast_lo = pt * sw + pl;
+  ptrdiff_t fast_hi = ih * sw - (TSP_DW_K - 1 - pt) * sw - (TSP_DW_K - 1 - pl);
+  fast_hi = fast_hi < n_out ? fast_hi : n_out;
+  fast_hi = fast_hi < (ih + pt + 1 - TSP_DW_K) * sw ? fast_hi : (ih + pt + 1 - TSP_DW_K) * sw;
+  /* Lane coordinates in float, branch-free: row = floor((i + l + 0.5) / w),
+   * exact while the plane has fewer than 2^22 elements (the caller checks);
+   * the 0.5 keeps exact multiples of w off the rounding boundary. */
+  const tsp_vec inv_w = v_set1(1.0f / (float)w), fw = v_set1((float)w), half = v_set1(0.5f);
+  tsp_vec lane_i = v_add(v_iota(), half); /* i + l + 0.5 */
+  tsp_vec col_lo[TSP_DW_K], col_hi[TSP_DW_K], row_lo[TSP_DW_K], row_hi[TSP_DW_K];
+  DW_UNROLL
+  for (ptrdiff_t k = 0; k < TSP_DW_K; ++k) {
+    /* Tap column kx is inside the row for pl - kx <= ox < w + pl - kx, tap
+     * row ky for pt - ky <= oy < in_h + pt - ky. (ox is off by +0.5.) */
+    col_lo[k] = v_set1((float)(pl - k));
+    col_hi[k] = v_set1((float)(sw + pl - k));
+    row_lo[k] = v_set1((float)(pt - k));
+    row_hi[k] = v_set1((float)(ih + pt - k));
+  }
+  for (ptrdiff_t i = 0; i < n_out; i += TSP_V, lane_i = v_add(lane_i, v_set1((float)TSP_V))) {
+    const tsp_vec oy = v_floor(v_mul(lane_i, inv_w));
+    const tsp_vec ox = v_fnma(oy, fw, lane_i);
+    /* ox is in [0, w), so only one side of a column test can fail. */
+    tsp_mask cm[TSP_DW_K];
+    DW_UNROLL
+    for (ptrdiff_t kx = 0; kx < TSP_DW_K; ++kx) {
+      cm[kx] = kx < pl ? v_ge(ox, col_lo[kx]) : kx > pl ? v_lt(ox, col_hi[kx]) : m_all();
+    }
+    tsp_vec acc = p->bias;
+    if (i >= fast_lo && i + TSP_V <= fast_hi) {
+      DW_UNROLL
+      for (ptrdiff_t ky = 0; ky < TSP_DW_K; ++ky) {
+        DW_UNROLL
+        for (ptrdiff_t kx = 0; kx < TSP_DW_K; ++kx) {
+          const ptrdiff_t j = i + (ky - pt) * sw + kx - pl;
+          const tsp_vec x = kx == pl ? v_loadu(input + j) : v_load_in_m(input + j, cm[kx]);
+          acc = v_fma(x, p->w[ky * TSP_DW_K + kx], acc);
+        }
+      }
+    } else {
+      const tsp_mask valid = n_out - i >= TSP_V ? m_all() : m_first_n((size_t)(n_out - i));
+      DW_UNROLL
+      for (ptrdiff_t ky = 0; ky < TSP_DW_K; ++ky) {
+        const tsp_mask rm = m_and(valid, m_and(v_ge(oy, row_lo[ky]), v_lt(oy, row_hi[ky])));
+        DW_UNROLL
+        for (ptrdiff_t kx = 0; kx < TSP_DW_K; ++kx) {
+          const ptrdiff_t j = i + (ky - pt) * sw + kx - pl;
+          const tsp_vec x = v_load_m(dw_addr(input, j), m_and(rm, cm[kx]));
+          acc = v_fma(x, p->w[ky * TSP_DW_K + kx], acc);
+        }
+      }
+    }
+    acc = v_clamp(acc, p->vmin, p->vmax);
+    if (n_out - i >= TSP_V) {
+      v_storeu(output + i, acc);
+    } else {
+      v_store_n(output + i, acc, (size_t)(n_out - i));
+    }
+  }
+}
+#endif
+
+/* Widest row that takes the flat scheme (stride 1). Measured on Zen 5 with
+ * benchmarks/dwconv_bench.c: with 16 lanes it wins at every MobileNet size
+ * (and is even with the row scheme at 112); with 8 lanes the per-vector mask
+ * work outweighs the lane savings from 56-wide rows on. */
+#if TSP_V >= 16
+#define DW_FLAT_MAX_W ((size_t)-1)
+#else
+#define DW_FLAT_MAX_W 32
+#endif
+
 void TSP_DW_FN(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
                size_t pad_left, const float* input, const float* weights, float* output,
                const tsp_minmax* clamp) {
@@ -108,9 +217,16 @@ void TSP_DW_FN(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_
   p.bias = v_set1(weights[0]);
   p.vmin = v_set1(clamp->min);
   p.vmax = v_set1(clamp->max);
+#if TSP_DW_S == 1
+  if (out_w == in_w && in_w <= DW_FLAT_MAX_W && out_h * out_w < ((size_t)1 << 22)) {
+    dw_flat(in_h, in_w, out_h, pad_top, pad_left, input, &p, output);
+    return;
+  }
+#endif
   for (size_t oy = 0; oy < out_h; ++oy) {
     const ptrdiff_t iy0 = (ptrdiff_t)(oy * TSP_DW_S) - (ptrdiff_t)pad_top;
     const float* rows[TSP_DW_K];
+    DW_UNROLL
     for (int ky = 0; ky < TSP_DW_K; ++ky) {
       const ptrdiff_t iy = iy0 + ky;
       rows[ky] = iy >= 0 && iy < (ptrdiff_t)in_h ? input + (size_t)iy * in_w : NULL;

@@ -18,6 +18,7 @@ static inline tsp_vec v_set1(float x) { return _mm512_set1_ps(x); }
 static inline tsp_vec v_loadu(const float* p) { return _mm512_loadu_ps(p); }
 static inline void v_storeu(float* p, tsp_vec v) { _mm512_storeu_ps(p, v); }
 static inline tsp_vec v_fma(tsp_vec a, tsp_vec b, tsp_vec c) { return _mm512_fmadd_ps(a, b, c); }
+static inline tsp_vec v_mul(tsp_vec a, tsp_vec b) { return _mm512_mul_ps(a, b); }
 static inline tsp_vec v_add(tsp_vec a, tsp_vec b) { return _mm512_add_ps(a, b); }
 static inline tsp_vec v_clamp(tsp_vec v, tsp_vec lo, tsp_vec hi) {
   return _mm512_min_ps(_mm512_max_ps(v, lo), hi);
@@ -51,5 +52,28 @@ static inline void v_deinterleave(tsp_vec a, tsp_vec b, tsp_vec* even, tsp_vec* 
   *even = _mm512_permutex2var_ps(a, ie, b);
   *odd = _mm512_permutex2var_ps(a, io, b);
 }
+
+/* ---- lane masks, for the flat-plane scheme ---- */
+typedef __mmask16 tsp_mask;
+
+static inline tsp_vec v_iota(void) {
+  return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+static inline tsp_vec v_floor(tsp_vec v) {
+  return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+static inline tsp_vec v_fnma(tsp_vec a, tsp_vec b, tsp_vec c) { return _mm512_fnmadd_ps(a, b, c); }
+/* Lanes where a >= b / a < b. */
+static inline tsp_mask v_ge(tsp_vec a, tsp_vec b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+static inline tsp_mask v_lt(tsp_vec a, tsp_vec b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+static inline tsp_mask m_and(tsp_mask a, tsp_mask b) { return (tsp_mask)(a & b); }
+static inline tsp_mask m_all(void) { return (tsp_mask)0xFFFF; }
+static inline tsp_mask m_first_n(size_t n) { return v_mask_n(n); }
+/* Masked load: lanes outside m read as zero and their memory is not accessed
+ * (AVX-512 masked loads suppress faults on masked lanes). */
+static inline tsp_vec v_load_m(const float* p, tsp_mask m) { return _mm512_maskz_loadu_ps(m, p); }
+/* p[0, TSP_V) is readable; lanes outside m become zero. */
+static inline tsp_vec v_load_in_m(const float* p, tsp_mask m) { return _mm512_maskz_loadu_ps(m, p); }
+static inline void v_store_m(float* p, tsp_vec v, tsp_mask m) { _mm512_mask_storeu_ps(p, m, v); }
 
 #endif /* TFLITE_SPARSE_VEC_AVX512_H_ */
