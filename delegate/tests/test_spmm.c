@@ -327,34 +327,58 @@ static void test_restride(const int* isa_ok) {
   free(w);
 }
 
-/* tsp_spmm_select on a hand-built table (tsp_kernels() needs every other
- * kernel of the library linked in). */
+/* Fills a table's SpMM rows (tsp_kernels() would need every other kernel of
+ * the library linked in). */
+static void fill_table(tsp_kernel_table* t, tsp_isa isa) {
+  memset(t, 0, sizeof(*t));
+  t->isa = isa;
+  if (isa == TSP_ISA_AVX512) {
+    const tsp_spmm_fn k[3][3] = {
+        {f32_spmm_16x1__avx512, f32_spmm_32x1__avx512, f32_spmm_64x1__avx512},
+        {f32_spmm_16x2__avx512, f32_spmm_32x2__avx512, f32_spmm_64x2__avx512},
+        {f32_spmm_16x4__avx512, f32_spmm_32x4__avx512, f32_spmm_64x4__avx512}};
+    memcpy(t->spmm, k, sizeof(k));
+    t->spmm_tile[0] = 16, t->spmm_tile[1] = 32, t->spmm_tile[2] = 64;
+  } else {
+    const tsp_spmm_fn k[3][3] = {{f32_spmm_8x1__avx2, f32_spmm_16x1__avx2, f32_spmm_32x1__avx2},
+                                 {f32_spmm_8x2__avx2, f32_spmm_16x2__avx2, f32_spmm_32x2__avx2},
+                                 {f32_spmm_8x4__avx2, f32_spmm_16x4__avx2, f32_spmm_32x4__avx2}};
+    memcpy(t->spmm, k, sizeof(k));
+    t->spmm_tile[0] = 8, t->spmm_tile[1] = 16, t->spmm_tile[2] = 32;
+  }
+}
+
+static int tile_of(const tsp_kernel_table* t, int b, tsp_spmm_fn fn) {
+  for (int k = 0; k < TSP_SPMM_TILES; ++k) {
+    if (t->spmm[b][k] == fn) return k;
+  }
+  return -1;
+}
+
 static void test_select(void) {
   tsp_kernel_table t;
-  memset(&t, 0, sizeof(t));
-  t.spmm_tile[0] = 16, t.spmm_tile[1] = 32, t.spmm_tile[2] = 64;
-  t.spmm[0][0] = f32_spmm_16x1__avx512, t.spmm[0][1] = f32_spmm_32x1__avx512;
-  t.spmm[0][2] = f32_spmm_64x1__avx512, t.spmm[1][0] = f32_spmm_16x2__avx512;
-  t.spmm[1][1] = f32_spmm_32x2__avx512, t.spmm[1][2] = f32_spmm_64x2__avx512;
-  t.spmm[2][0] = f32_spmm_16x4__avx512, t.spmm[2][1] = f32_spmm_32x4__avx512;
-  t.spmm[2][2] = f32_spmm_64x4__avx512;
-  const uint32_t ins[] = {1, 32, 64, 128, 256, 512, 1024, 4096, 100000};
+  fill_table(&t, TSP_ISA_AVX512);
+  const uint32_t ins[] = {1, 32, 64, 128, 256, 512, 1024, 2048, 4096, 100000};
   for (int b = 0; b < 3; ++b) {
-    size_t prev_tile = 1000;
+    int prev = TSP_SPMM_TILES;
     for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); ++i) {
-      const tsp_spmm_fn fn = tsp_spmm_select(&t, 1u << b, ins[i]);
-      int found = -1;
-      for (int k = 0; k < TSP_SPMM_TILES; ++k) found = t.spmm[b][k] == fn ? k : found;
-      EXPECT(found >= 0);
-      /* More input channels never pick a wider tile. */
-      if (found >= 0) {
-        EXPECT(t.spmm_tile[found] <= prev_tile);
-        prev_tile = t.spmm_tile[found];
-      }
+      const int k = tile_of(&t, b, tsp_spmm_select(&t, 1u << b, ins[i]));
+      EXPECT(k >= 0 && k <= prev); /* more input channels never widen the tile */
+      prev = k;
     }
-    EXPECT(tsp_spmm_select(&t, 1u << b, 16) == t.spmm[b][2]);
-    EXPECT(tsp_spmm_select(&t, 1u << b, 100000) == t.spmm[b][0]);
+    /* MobileNet's widths take the 64-wide tile; huge layers the middle one. */
+    EXPECT(tsp_spmm_select(&t, 1u << b, 1024) == t.spmm[b][2]);
+    EXPECT(tsp_spmm_select(&t, 1u << b, 100000) == t.spmm[b][1]);
   }
+  /* AVX2: 32x4 needs two register passes, so block 4 takes 16 columns. */
+  fill_table(&t, TSP_ISA_AVX2);
+  EXPECT(tsp_spmm_select(&t, 1, 512) == f32_spmm_32x1__avx2);
+  EXPECT(tsp_spmm_select(&t, 2, 512) == f32_spmm_32x2__avx2);
+  EXPECT(tsp_spmm_select(&t, 4, 512) == f32_spmm_16x4__avx2);
+  /* Scalar: one kernel everywhere. */
+  const tsp_kernel_table* scalar = tsp_kernels(TSP_ISA_SCALAR);
+  EXPECT(scalar != NULL && tsp_spmm_select(scalar, 4, 64) == f32_spmm__scalar);
+  EXPECT(tsp_spmm_select(scalar, 1, 100000) == f32_spmm__scalar);
   EXPECT(tsp_spmm_select(&t, 3, 64) == NULL);
   EXPECT(tsp_spmm_select(NULL, 1, 64) == NULL);
 }
