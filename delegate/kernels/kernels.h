@@ -76,11 +76,19 @@ typedef struct {
 
 /* Packs a dense row-major weights[out][in] and bias[out] (bias may be NULL)
  * with the given output-channel block. A block is stored when any of its
- * values is non-zero. Returns 0, or -1 when out of memory. */
+ * values is non-zero. Returns 0, or -1 when out of memory, when block is 0,
+ * or when (in_channels - 1) * input_stride does not fit the int32 diffs.
+ * in_channels == 0 or all-zero weights are fine: every group has count 0
+ * and the kernels write clamp(bias) without reading the input.
+ * Kernels read every column in [0, nc): when rows are padded to ld floats,
+ * pass nc = ld (full vectors, no masked tails; the padding columns of the
+ * output then hold finite garbage). */
 int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels,
                   uint32_t in_channels, uint32_t block, size_t input_stride,
                   tsp_spmm_packed* packed);
-/* Re-encodes the diffs for a new input row stride (after a resize). */
+/* Re-encodes the diffs for a new input row stride (after a resize). It cannot
+ * fail, so the caller must keep (in_channels - 1) * input_stride <= INT32_MAX
+ * (the bound tsp_spmm_pack checks). */
 void tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride);
 void tsp_spmm_release(tsp_spmm_packed* packed);
 
