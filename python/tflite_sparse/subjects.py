@@ -1,0 +1,112 @@
+"""Benchmark and test subjects: Keras MobileNets with random weights that
+behave like trained ones, magnitude-pruned and converted to .tflite.
+
+Random-weight Keras models are the standard speed subjects (speed does not
+depend on weight values), but untouched they are poor correctness subjects:
+their BatchNorm statistics do not match their activations, so signals shrink
+towards zero or denormals and the softmax output is uniform. Here every
+BatchNorm is recalibrated on a batch of inputs (activations keep unit scale)
+and the classifier returns logits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A MobileNet v1 benchmark/test model description."""
+
+    alpha: float = 1.0
+    height: int = 224
+    width: int = 224
+    sparsity: float = 0.9
+    block: int = 1
+    seed: int = 0
+
+
+def _keras():
+    import tf_keras
+
+    return tf_keras
+
+
+def calibrate_batchnorm(model, images: np.ndarray) -> None:
+    """Sets every BatchNormalization's moving statistics to the statistics of
+    its input on ``images`` (one forward pass in training mode, momentum 0)."""
+    keras = _keras()
+    layers = [l for l in model.submodules if isinstance(l, keras.layers.BatchNormalization)]
+    saved = [l.momentum for l in layers]
+    for layer in layers:
+        layer.momentum = 0.0
+    try:
+        model(images, training=True)
+    finally:
+        for layer, momentum in zip(layers, saved):
+            layer.momentum = momentum
+
+
+def pointwise_convs(model, skip: Iterable[str] = ()) -> list:
+    """The 1x1 Conv2D layers of ``model`` (not depthwise), minus ``skip``."""
+    keras = _keras()
+    skipped = set(skip)
+    return [
+        layer
+        for layer in model.submodules
+        if type(layer) is keras.layers.Conv2D
+        and tuple(layer.kernel_size) == (1, 1)
+        and layer.name not in skipped
+    ]
+
+
+def magnitude_prune(layer, sparsity: float, block: int = 1) -> None:
+    """Zeroes the smallest weights of a 1x1 Conv2D in place, by blocks of
+    ``block`` consecutive output channels (ranked by the block's L1 norm)."""
+    kernel, *rest = layer.get_weights()
+    in_channels, out_channels = kernel.shape[2], kernel.shape[3]
+    matrix = kernel.reshape(in_channels, out_channels)
+    full = out_channels // block * block
+    blocks = np.abs(matrix[:, :full]).reshape(in_channels, full // block, block).sum(axis=2)
+    scores = [blocks.ravel()] + ([np.abs(matrix[:, full:]).ravel()] if full < out_channels else [])
+    threshold = np.quantile(np.concatenate(scores), sparsity) if sparsity > 0 else -1.0
+    mask_blocks = np.repeat(blocks > threshold, block, axis=1)
+    mask_tail = np.abs(matrix[:, full:]) > threshold
+    mask = np.concatenate([mask_blocks, mask_tail], axis=1)
+    layer.set_weights([(matrix * mask).reshape(kernel.shape)] + rest)
+
+
+def mobilenet_v1(subject: Subject):
+    """Keras MobileNet v1 (random weights, calibrated, logits out), with every
+    1x1 conv but the classifier pruned to ``subject.sparsity``."""
+    keras = _keras()
+    keras.utils.set_random_seed(subject.seed)
+    model = keras.applications.MobileNet(
+        weights=None,
+        alpha=subject.alpha,
+        input_shape=(subject.height, subject.width, 3),
+        classifier_activation=None,
+    )
+    rng = np.random.default_rng(subject.seed)
+    calibrate_batchnorm(model, rng.uniform(-1, 1, (4, subject.height, subject.width, 3)).astype(np.float32))
+    if subject.sparsity > 0:
+        for layer in pointwise_convs(model, skip=("conv_preds",)):
+            magnitude_prune(layer, subject.sparsity, subject.block)
+    return model
+
+
+def to_tflite(model, sparse: bool) -> bytes:
+    """Converts with TF's own converter; ``sparse`` turns on
+    Optimize.EXPERIMENTAL_SPARSITY (unstructured sparse weights + DENSIFY)."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if sparse:
+        converter.optimizations = [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]
+    return converter.convert()

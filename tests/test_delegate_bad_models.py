@@ -1,0 +1,157 @@
+"""A model whose sparsity metadata is inconsistent fails when the delegate is
+applied, with a message naming the tensor: never a crash or a wrong read.
+Each case runs in a subprocess so a crash would show as a signal."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from delegate_helpers import RUNTIMES
+
+schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
+
+
+@pytest.fixture(scope="module")
+def sparse_model(model_dir):
+    """A tiny first-conv / depthwise / sparse 1x1 / mean network, converted
+    with EXPERIMENTAL_SPARSITY; returns (path, ModelT, name of the sparse tensor)."""
+    import tf_keras as keras
+
+    import tflite_sparse.subjects as subjects
+
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu6")(inputs)
+    x = keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    x = keras.layers.Conv2D(64, 1, activation="relu6", name="pointwise")(x)
+    x = keras.layers.GlobalAveragePooling2D(keepdims=True)(x)
+    model = keras.Model(inputs, x)
+    subjects.magnitude_prune(model.get_layer("pointwise"), 0.9)
+    path = model_dir / "tiny_sparse.tflite"
+    path.write_bytes(subjects.to_tflite(model, sparse=True))
+    tree = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(path.read_bytes(), 0))
+    sparse = [t for t in tree.subgraphs[0].tensors if t.sparsity is not None]
+    assert len(sparse) == 1, "the converter should have stored the 1x1 weights sparse"
+    return path, tree, sparse[0].name.decode()
+
+
+def _write(tree, path) -> None:
+    import flatbuffers
+
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(tree.Pack(builder), file_identifier=b"TFL3")
+    path.write_bytes(bytes(builder.Output()))
+
+
+def _sparse_tensor(tree):
+    return next(t for t in tree.subgraphs[0].tensors if t.sparsity is not None)
+
+
+def _csr_level(tensor):
+    return next(d for d in tensor.sparsity.dimMetadata if d.format == 1)
+
+
+def index_out_of_range(tensor):
+    level = _csr_level(tensor)
+    level.arrayIndices.values[3] = tensor.shape[3] + 5
+
+
+def segments_not_monotonic(tensor):
+    values = _csr_level(tensor).arraySegments.values
+    values[5], values[6] = values[6] + 1, values[5]
+
+
+def dense_size_mismatch(tensor):
+    tensor.sparsity.dimMetadata[0].denseSize += 1
+
+
+def block_map_out_of_range(tensor):
+    sp = tensor.sparsity
+    sp.blockMap = [7]
+    sp.traversalOrder = list(sp.traversalOrder) + [4]
+    extra = schema.DimensionMetadataT()
+    extra.format = 0
+    extra.denseSize = 1
+    sp.dimMetadata = list(sp.dimMetadata) + [extra]
+
+
+def block_does_not_divide(tensor):
+    sp = tensor.sparsity
+    sp.blockMap = [0]
+    sp.traversalOrder = list(sp.traversalOrder) + [4]
+    extra = schema.DimensionMetadataT()
+    extra.format = 0
+    extra.denseSize = 3  # 64 output channels are not blocks of 3
+    sp.dimMetadata = list(sp.dimMetadata) + [extra]
+
+
+def segments_end_past_indices(tensor):
+    values = _csr_level(tensor).arraySegments.values
+    values[-1] = values[-1] + 4
+
+
+CORRUPTIONS = [
+    index_out_of_range,
+    segments_not_monotonic,
+    dense_size_mismatch,
+    block_map_out_of_range,
+    block_does_not_divide,
+    segments_end_past_indices,
+]
+
+_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tflite_sparse
+    path, runtime = sys.argv[1], sys.argv[2]
+    try:
+        interpreter = tflite_sparse.Interpreter(path, runtime=runtime)
+        interpreter.allocate_tensors()
+        interpreter.invoke()
+    except Exception as error:  # the delegate must refuse the model
+        print(json.dumps({"error": str(error)}))
+        sys.exit(0)
+    print(json.dumps({"error": None}))
+    """
+)
+
+
+def _probe(path, runtime):
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(path), runtime],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"probe crashed ({result.returncode}): {result.stderr[-2000:]}"
+    return json.loads(result.stdout.strip().splitlines()[-1])["error"]
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_corrupt_sparsity_is_refused_naming_the_tensor(sparse_model, tmp_path, corrupt, runtime):
+    _, tree, name = sparse_model
+    broken = copy.deepcopy(tree)
+    corrupt(_sparse_tensor(broken))
+    path = tmp_path / f"{corrupt.__name__}.tflite"
+    _write(broken, path)
+    error = _probe(path, runtime)
+    assert error, "the corrupt model was accepted"
+    assert name in error, f"message does not name the tensor: {error}"
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_intact_model_is_accepted(sparse_model, tmp_path, runtime):
+    """The rewrite itself is lossless: the untouched tree runs and is claimed."""
+    _, tree, _ = sparse_model
+    path = tmp_path / "intact.tflite"
+    _write(copy.deepcopy(tree), path)
+    assert _probe(path, runtime) is None
