@@ -96,14 +96,20 @@ void f32_spmm__scalar(size_t nc, const tsp_spmm_weights* w, const float* input,
                       float* output, size_t output_stride, const tsp_minmax* clamp);
 
 /* ------------------------------------------------- depthwise conv, CHW ---
- * One channel: input is in_h x in_w contiguous, output out_h x out_w
- * contiguous. Input positions outside [0,in_h) x [0,in_w) (after shifting by
- * pad_top / pad_left) read as zero; bottom/right padding is implied by the
- * output size. weights: bias, then k*k taps row-major (9 or 25 floats). */
-typedef void (*tsp_dwconv2d_chw_fn)(size_t in_h, size_t in_w, size_t out_h,
+ * All channels of one image per call. Channel c's input plane (in_h x in_w,
+ * contiguous) starts at input + c * input_stride floats, its output plane
+ * (out_h x out_w) at output + c * output_stride. Input positions outside
+ * [0,in_h) x [0,in_w) (after shifting by pad_top / pad_left) read as zero;
+ * bottom/right padding is implied by the output size. weights: per channel,
+ * bias then k*k taps row-major (channel c at weights + c * (k*k + 1)).
+ * Kernels read no input float outside the channels' in_h*in_w planes (the
+ * gap between planes may be garbage; the last plane may end the buffer) and
+ * write no output float outside the out_h*out_w planes. */
+typedef void (*tsp_dwconv2d_chw_fn)(size_t channels, size_t in_h, size_t in_w, size_t out_h,
                                     size_t out_w, size_t pad_top, size_t pad_left,
-                                    const float* input, const float* weights,
-                                    float* output, const tsp_minmax* clamp);
+                                    const float* input, size_t input_stride,
+                                    const float* weights, float* output,
+                                    size_t output_stride, const tsp_minmax* clamp);
 
 /* ---------------------------------------- first conv: HWC in, CHW out ---
  * 3x3 stride 2 over 3 input channels. input: in_h x in_w x 3 (one image, HWC).

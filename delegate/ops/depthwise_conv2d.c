@@ -1,5 +1,5 @@
 /* DEPTHWISE_CONV_2D 3x3 / 5x5, stride 1 / 2, depth multiplier 1, in CHW: one
- * kernel call per channel plane. Absorbs a PAD node that feeds it. */
+ * kernel call per image (all channel planes). Absorbs a PAD node that feeds it. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -67,14 +67,12 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const dwconv* op = step->data;
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
-  const size_t taps = (size_t)op->window.kernel * op->window.kernel + 1;
   for (int b = 0; b < in->n; ++b) {
     const float* src = tsp_value_chw(plan, in, b);
     float* dst = tsp_value_chw(plan, out, b);
-    for (int c = 0; c < op->channels; ++c)
-      op->kernel((size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
-                 (size_t)op->pad_top, (size_t)op->pad_left, src + c * in->ld,
-                 op->weights + c * taps, dst + c * out->ld, &op->clamp);
+    op->kernel((size_t)op->channels, (size_t)in->h, (size_t)in->w, (size_t)out->h,
+               (size_t)out->w, (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
+               op->weights, dst, (size_t)out->ld, &op->clamp);
   }
 }
 

@@ -1,8 +1,11 @@
 /* Depthwise CHW convolution: the scalar reference against a naive
  * double-precision direct convolution, every SIMD kernel against the scalar
- * one, on awkward shapes, all pads 0..2, TF SAME/VALID/explicit output sizes
- * and the three clamps. Buffers are exact-size mallocs so ASan catches any
- * access outside the planes; outputs start as NaN so unwritten values fail. */
+ * one, on awkward shapes, all pads 0..2, TF SAME/VALID/explicit output sizes,
+ * the three clamps, 1..23 channels per call and channel strides that are
+ * exact, 16-rounded or random. Buffers are exact-size mallocs so ASan catches
+ * any access past the last plane; outputs start as NaN so unwritten values
+ * fail, output gaps hold a sentinel that must survive, input gaps hold huge
+ * values so reading them shows. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,34 +58,70 @@ static void naive(const kernel_set* ks, const shape* s, const float* in, const f
   }
 }
 
-/* Runs one shape through every supported ISA; returns 1 when all match. */
-static int check_shape(const kernel_set* ks, const shape* s, const tsp_minmax* clamp,
-                       tsp_rng* rng) {
+/* Row strides (floats between channel planes) for n floats per plane: exact,
+ * the delegate's 16-float rounding, or a random gap. */
+static size_t pick_stride(size_t n, tsp_rng* rng) {
+  switch (rng_below(rng, 3)) {
+    case 0: return n;
+    case 1: return n == 1 ? 1 : tsp_chw_ld(n);
+    default: return n + rng_below(rng, 19);
+  }
+}
+
+#define GAP_IN 1.0e30f /* finite garbage between input planes */
+#define GAP_OUT 12345.0f /* sentinel between output planes: must survive */
+
+/* Runs one shape with `channels` planes through every supported ISA; returns
+ * 1 when all match. Input gaps hold huge finite values so reading them shows;
+ * both buffers end exactly at the last plane so ASan sees overreads. */
+static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels,
+                         const tsp_minmax* clamp, tsp_rng* rng) {
   const size_t n_in = s->in_h * s->in_w, n_out = s->out_h * s->out_w;
-  float* in = exact_alloc(n_in);
-  float* w = exact_alloc(1 + ks->k * ks->k);
-  float* want = exact_alloc(n_out);
-  float* ref = exact_alloc(n_out);
-  float* got = exact_alloc(n_out);
-  for (size_t i = 0; i < n_in; ++i) in[i] = rng_uniform(rng, -3.0f, 3.0f);
-  for (size_t i = 0; i < 1 + ks->k * ks->k; ++i) w[i] = rng_uniform(rng, -1.0f, 1.0f);
-  naive(ks, s, in, w, clamp, want);
-  for (size_t i = 0; i < n_out; ++i) ref[i] = NAN;
-  ks->fn[TSP_ISA_SCALAR](s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, in, w,
-                         ref, clamp);
-  char what[160];
-  snprintf(what, sizeof what, "%s scalar in %zux%zu out %zux%zu pad %zu,%zu clamp [%g,%g]",
-           ks->name, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, clamp->min,
-           clamp->max);
-  int ok = expect_close(what, ref, want, n_out, 1e-5f, 1e-4f);
+  const size_t taps = 1 + ks->k * ks->k;
+  const size_t in_stride = pick_stride(n_in, rng), out_stride = pick_stride(n_out, rng);
+  const size_t in_size = (channels - 1) * in_stride + n_in;
+  const size_t out_size = (channels - 1) * out_stride + n_out;
+  float* in = exact_alloc(in_size);
+  float* w = exact_alloc(taps * channels);
+  float* want = exact_alloc(out_size);
+  float* ref = exact_alloc(out_size);
+  float* got = exact_alloc(out_size);
+  for (size_t i = 0; i < in_size; ++i) in[i] = GAP_IN;
+  for (size_t c = 0; c < channels; ++c) {
+    for (size_t i = 0; i < n_in; ++i) in[c * in_stride + i] = rng_uniform(rng, -3.0f, 3.0f);
+  }
+  for (size_t i = 0; i < taps * channels; ++i) w[i] = rng_uniform(rng, -1.0f, 1.0f);
+  for (size_t i = 0; i < out_size; ++i) want[i] = GAP_OUT;
+  for (size_t c = 0; c < channels; ++c) {
+    naive(ks, s, in + c * in_stride, w + c * taps, clamp, want + c * out_stride);
+  }
+  for (size_t i = 0; i < out_size; ++i) ref[i] = GAP_OUT;
+  for (size_t c = 0; c < channels; ++c) {
+    for (size_t i = 0; i < n_out; ++i) ref[c * out_stride + i] = NAN;
+  }
+  ks->fn[TSP_ISA_SCALAR](channels, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top,
+                         s->pad_left, in, in_stride, w, ref, out_stride, clamp);
+  char what[200];
+  snprintf(what, sizeof what,
+           "%s scalar c %zu in %zux%zu (stride %zu) out %zux%zu (stride %zu) pad %zu,%zu "
+           "clamp [%g,%g]",
+           ks->name, channels, s->in_h, s->in_w, in_stride, s->out_h, s->out_w, out_stride,
+           s->pad_top, s->pad_left, clamp->min, clamp->max);
+  int ok = expect_close(what, ref, want, out_size, 1e-5f, 1e-4f);
   for (int isa = TSP_ISA_AVX2; isa < TSP_ISA_COUNT; ++isa) {
     if (!tsp_isa_supported((tsp_isa)isa)) continue;
-    for (size_t i = 0; i < n_out; ++i) got[i] = NAN;
-    ks->fn[isa](s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, in, w, got, clamp);
-    snprintf(what, sizeof what, "%s %s in %zux%zu out %zux%zu pad %zu,%zu clamp [%g,%g]",
-             ks->name, tsp_isa_name((tsp_isa)isa), s->in_h, s->in_w, s->out_h, s->out_w,
-             s->pad_top, s->pad_left, clamp->min, clamp->max);
-    ok &= expect_close(what, got, ref, n_out, 1e-5f, 1e-4f);
+    for (size_t i = 0; i < out_size; ++i) got[i] = GAP_OUT;
+    for (size_t c = 0; c < channels; ++c) {
+      for (size_t i = 0; i < n_out; ++i) got[c * out_stride + i] = NAN;
+    }
+    ks->fn[isa](channels, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, in,
+                in_stride, w, got, out_stride, clamp);
+    snprintf(what, sizeof what,
+             "%s %s c %zu in %zux%zu (stride %zu) out %zux%zu (stride %zu) pad %zu,%zu "
+             "clamp [%g,%g]",
+             ks->name, tsp_isa_name((tsp_isa)isa), channels, s->in_h, s->in_w, in_stride,
+             s->out_h, s->out_w, out_stride, s->pad_top, s->pad_left, clamp->min, clamp->max);
+    ok &= expect_close(what, got, ref, out_size, 1e-5f, 1e-4f);
   }
   free(in);
   free(w);
@@ -90,6 +129,12 @@ static int check_shape(const kernel_set* ks, const shape* s, const tsp_minmax* c
   free(ref);
   free(got);
   return ok;
+}
+
+/* Channel counts 1..5 (the kernels may process several channels at once). */
+static int check_shape(const kernel_set* ks, const shape* s, const tsp_minmax* clamp,
+                       tsp_rng* rng) {
+  return check_shape_c(ks, s, 1 + rng_below(rng, 5), clamp, rng);
 }
 
 /* Candidate output sizes along one axis: TF SAME, VALID, and explicit bottom
@@ -145,14 +190,23 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
     const size_t same_pad = ((out - 1) * ks->stride + ks->k - in) / 2; /* floor */
     for (size_t c = 0; c < 3; ++c) {
       const shape s = {in, in, out, out, same_pad, same_pad};
-      check_shape(ks, &s, &kClamps[c], rng);
+      check_shape_c(ks, &s, 3 + c, &kClamps[c], rng);
       const shape sym = {in, in, out, out, ks->k / 2, ks->k / 2};
-      check_shape(ks, &sym, &kClamps[c], rng);
+      check_shape_c(ks, &sym, 3 + c, &kClamps[c], rng);
     }
   }
   /* Windows much larger than the plane and output bigger than the input. */
   const shape tiny = {1, 1, 3, 3, 2, 2};
-  check_shape(ks, &tiny, &kClamps[0], rng);
+  for (size_t c = 1; c <= 9; ++c) check_shape_c(ks, &tiny, c, &kClamps[c % 3], rng);
+  /* Many channels of small planes (channel blocking, stride 1 planes). */
+  static const size_t small[] = {1, 2, 3, 5, 7, 9, 14};
+  for (size_t i = 0; i < sizeof small / sizeof small[0]; ++i) {
+    for (size_t p = 0; p <= 2; ++p) {
+      const size_t n = small[i], out = (n + ks->stride - 1) / ks->stride;
+      const shape sq = {n, n, out, out, p, p};
+      check_shape_c(ks, &sq, 17 + i, &kClamps[p], rng);
+    }
+  }
 }
 
 int main(void) {

@@ -209,9 +209,9 @@ static void dw_flat(size_t in_h, size_t w, size_t out_h, size_t pad_top, size_t 
 #define DW_FLAT_MAX_W 32
 #endif
 
-void TSP_DW_FN(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
-               size_t pad_left, const float* input, const float* weights, float* output,
-               const tsp_minmax* clamp) {
+static void dw_channel(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
+                       size_t pad_left, const float* input, const float* weights, float* output,
+                       const tsp_minmax* clamp) {
   dw_params p;
   for (int i = 0; i < TSP_DW_K * TSP_DW_K; ++i) p.w[i] = v_set1(weights[1 + i]);
   p.bias = v_set1(weights[0]);
@@ -232,5 +232,15 @@ void TSP_DW_FN(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_
       rows[ky] = iy >= 0 && iy < (ptrdiff_t)in_h ? input + (size_t)iy * in_w : NULL;
     }
     dw_output_row(rows, in_w, out_w, pad_left, &p, output + oy * out_w);
+  }
+}
+
+void TSP_DW_FN(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+               size_t pad_top, size_t pad_left, const float* input, size_t input_stride,
+               const float* weights, float* output, size_t output_stride,
+               const tsp_minmax* clamp) {
+  for (size_t c = 0; c < channels; ++c) {
+    dw_channel(in_h, in_w, out_h, out_w, pad_top, pad_left, input + c * input_stride,
+               weights + c * (TSP_DW_K * TSP_DW_K + 1), output + c * output_stride, clamp);
   }
 }

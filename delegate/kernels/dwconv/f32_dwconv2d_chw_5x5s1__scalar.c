@@ -1,10 +1,14 @@
 #include "dwconv/dwconv_chw_scalar.h"
 #include "ukernels.h"
 
-void f32_dwconv2d_chw_5x5s1__scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w,
-                                    size_t pad_top, size_t pad_left, const float* input,
-                                    const float* weights, float* output,
+void f32_dwconv2d_chw_5x5s1__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h,
+                                    size_t out_w, size_t pad_top, size_t pad_left,
+                                    const float* input, size_t input_stride,
+                                    const float* weights, float* output, size_t output_stride,
                                     const tsp_minmax* clamp) {
-  tsp_dwconv2d_chw_scalar(5, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, input, weights,
-                          output, clamp);
+  for (size_t c = 0; c < channels; ++c) {
+    tsp_dwconv2d_chw_scalar(5, 1, in_h, in_w, out_h, out_w, pad_top, pad_left,
+                            input + c * input_stride, weights + c * 26,
+                            output + c * output_stride, clamp);
+  }
 }
