@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args._module.run(args) or 0)
-    except (CommandError, FileNotFoundError, ValueError, OSError) as error:
+    except (CommandError, FileNotFoundError, ValueError, OSError, RuntimeError) as error:
         print(f"tflite {args.command}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

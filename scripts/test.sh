@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's tests: C kernel tests (plain and under AddressSanitizer), then
+# the Python suite against the installed package (`pip install ".[tf,test]"`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== C tests (Release)"
+cmake -S . -B build/tests -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/tests -j"$jobs" >/dev/null
+ctest --test-dir build/tests --output-on-failure
+
+echo "== C tests (AddressSanitizer + UBSan)"
+cmake -S . -B build/tests-asan -DCMAKE_BUILD_TYPE=Debug -DTSP_SANITIZE=ON >/dev/null
+cmake --build build/tests-asan -j"$jobs" >/dev/null
+ctest --test-dir build/tests-asan --output-on-failure
+
+echo "== Python tests"
+# Run from tests/ so `import tflite_sparse` is the installed package (with its
+# compiled delegate), not the source tree.
+cd tests
+python -m pytest -q -p no:cacheprovider "$@"
