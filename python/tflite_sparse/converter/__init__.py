@@ -1,0 +1,72 @@
+"""The tflite-sparse converter: pruned models to .tflite files whose 1x1
+convolution weights are stored block-sparse in TFLite's own format
+(SparsityParameters + DENSIFY), so they run on any stock interpreter and fast
+with the tflite-sparse delegate.
+
+Modules: sources (inputs -> .tflite bytes), flatbuffer (ModelT read/write),
+layers (eligible layers), sparse_format (TFLite sparse encoding in numpy),
+blocks (block-size rule), oneshot_prune, rewrite (DENSIFY insertion),
+sparsify, verify, pipeline, inspection, and the two CLI subcommands.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tflite_sparse.converter.errors import ConversionError
+
+__all__ = ["ConversionError", "convert", "convert_with_report", "inspect"]
+
+
+def convert(
+    model_or_path: Any,
+    sparse: bool = True,
+    *,
+    min_sparsity: float = 0.5,
+    block: str | int = "auto",
+    prune: float | None = None,
+    prune_classifier: bool = False,
+    fully_connected: bool = False,
+    verify: bool = True,
+    progress=None,
+) -> bytes:
+    """Converts a model to .tflite bytes.
+
+    ``model_or_path``: a tf_keras model (tfmot-wrapped or not), the path of a
+    .keras/.h5 file, a SavedModel directory or a .tflite file (dense, or
+    sparse from TF's converter), or .tflite bytes.
+
+    With ``sparse`` every 1x1 CONV_2D (not the first convolution; and every
+    FULLY_CONNECTED if ``fully_connected``) with at least ``min_sparsity``
+    zero weights is stored block-sparse with a DENSIFY op; ``block`` is
+    "auto" (see :mod:`tflite_sparse.converter.blocks`) or 1, 2, 4.
+    ``prune`` (a fraction in [0, 1)) first magnitude-prunes the 1x1 convs
+    (not the first, not the classifier unless ``prune_classifier``) in blocks
+    of ``block`` output channels: for latency studies only, the accuracy is
+    lost until fine-tuning. ``verify`` runs the result and the dense model on
+    stock TFLite and raises ConversionError if they differ by more than 1e-4
+    (relative). ``progress(stage, done, total, what)`` is called as work goes.
+    """
+    from tflite_sparse.converter.pipeline import convert_with_report as _convert
+
+    return _convert(
+        model_or_path, sparse, min_sparsity=min_sparsity, block=block, prune=prune,
+        prune_classifier=prune_classifier, fully_connected=fully_connected,
+        verify=verify, progress=progress,
+    ).data
+
+
+def convert_with_report(model_or_path: Any, sparse: bool = True, **options: Any):
+    """As :func:`convert`, returning a ConversionResult (data, per-layer
+    results, dense size, verification error)."""
+    from tflite_sparse.converter.pipeline import convert_with_report as _convert
+
+    return _convert(model_or_path, sparse, **options)
+
+
+def inspect(path: str | os.PathLike, delegate: bool = True) -> dict:
+    """Per-op table of a .tflite file; see tflite_sparse.converter.inspection."""
+    from tflite_sparse.converter.inspection import inspect as _inspect
+
+    return _inspect(path, delegate=delegate)

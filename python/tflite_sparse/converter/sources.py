@@ -1,0 +1,151 @@
+"""Loading the converter's inputs into .tflite bytes.
+
+Accepted: a tf_keras model object, a Keras file (.keras, .h5), a SavedModel
+directory, or a .tflite file. Models wrapped by tfmot's prune_low_magnitude
+are stripped first. Keras models and SavedModels are converted dense with
+TF's converter; TensorFlow is imported only for those.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tflite_sparse.converter.errors import ConversionError, first_line
+from tflite_sparse.converter.flatbuffer import looks_like_tflite
+
+_log = logging.getLogger(__name__)
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_ZIP_MAGIC = b"PK\x03\x04"
+_PRUNE_WRAPPER = "PruneLowMagnitude"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A model ready for the flatbuffer rewrite."""
+
+    tflite: bytes  # dense, or sparse as TF's converter writes it
+    name: str  # how messages name the input
+    kind: str  # keras | keras-file | savedmodel | tflite
+
+
+def load(model_or_path: Any) -> Source:
+    """Loads a Keras model object or a path (Keras file, SavedModel, .tflite)."""
+    if isinstance(model_or_path, (bytes, bytearray)):
+        return Source(bytes(model_or_path), "the model bytes", "tflite")
+    if isinstance(model_or_path, (str, os.PathLike)):
+        return _load_path(Path(model_or_path))
+    if hasattr(model_or_path, "layers") and hasattr(model_or_path, "predict"):
+        name = f"Keras model '{getattr(model_or_path, 'name', 'model')}'"
+        return Source(_keras_to_tflite(model_or_path, name), name, "keras")
+    raise ConversionError(
+        f"cannot convert a {type(model_or_path).__name__}: pass a tf_keras model or the path "
+        "of a .tflite, .keras, .h5 file or SavedModel directory"
+    )
+
+
+def _load_path(path: Path) -> Source:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        if not any((path / name).is_file() for name in ("saved_model.pb", "saved_model.pbtxt")):
+            raise ConversionError(
+                f"{path} is a directory but not a SavedModel (no saved_model.pb in it)"
+            )
+        return Source(_saved_model_to_tflite(path), str(path), "savedmodel")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if looks_like_tflite(head):
+        return Source(path.read_bytes(), str(path), "tflite")
+    if head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC):
+        model = _load_keras_file(path)
+        return Source(_keras_to_tflite(model, str(path)), str(path), "keras-file")
+    if path.suffix == ".tflite":
+        raise ConversionError(f"{path} is not a TFLite flatbuffer (no 'TFL3' identifier)")
+    raise ConversionError(
+        f"{path} is not a TFLite, Keras (.keras, .h5) or SavedModel file"
+    )
+
+
+def _tensorflow():
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    return tf
+
+
+def _prune_scope():
+    """tfmot's custom-object scope (so wrapped models load), or a no-op."""
+    import contextlib
+
+    try:
+        import tensorflow_model_optimization as tfmot
+    except ImportError:
+        return contextlib.nullcontext()
+    return tfmot.sparsity.keras.prune_scope()
+
+
+def _load_keras_file(path: Path):
+    _tensorflow()
+    import tf_keras
+
+    try:
+        with _prune_scope():
+            return tf_keras.models.load_model(str(path), compile=False)
+    except Exception as error:  # h5py/zip/deserialisation raise many types
+        raise ConversionError(
+            f"cannot load the Keras model {path}: {first_line(error)} "
+            "(save it with tf_keras, e.g. model.save('m.h5'))"
+        ) from None
+
+
+def is_prune_wrapped(model: Any) -> bool:
+    """Whether any layer of ``model`` is a tfmot prune_low_magnitude wrapper."""
+    stack = list(getattr(model, "layers", []))
+    while stack:
+        layer = stack.pop()
+        if type(layer).__name__ == _PRUNE_WRAPPER:
+            return True
+        stack.extend(getattr(layer, "layers", []) or [])
+    return False
+
+
+def strip_pruning(model: Any, name: str) -> Any:
+    """``model`` without tfmot's pruning wrappers (the weights keep their zeros)."""
+    if not is_prune_wrapped(model):
+        return model
+    try:
+        import tensorflow_model_optimization as tfmot
+
+        stripped = tfmot.sparsity.keras.strip_pruning(model)
+    except Exception as error:
+        raise ConversionError(
+            f"cannot strip the pruning wrappers of {name}: {first_line(error)} "
+            "(call tfmot.sparsity.keras.strip_pruning yourself before converting)"
+        ) from None
+    _log.info("stripped tfmot pruning wrappers from %s", name)
+    return stripped
+
+
+def _keras_to_tflite(model: Any, name: str) -> bytes:
+    tf = _tensorflow()
+    model = strip_pruning(model, name)
+    try:
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    except Exception as error:
+        raise ConversionError(f"TF's converter failed on {name}: {first_line(error)}") from None
+
+
+def _saved_model_to_tflite(path: Path) -> bytes:
+    tf = _tensorflow()
+    metadata = path / "keras_metadata.pb"
+    if metadata.is_file() and _PRUNE_WRAPPER.encode() in metadata.read_bytes():
+        return _keras_to_tflite(_load_keras_file(path), str(path))
+    try:
+        return tf.lite.TFLiteConverter.from_saved_model(str(path)).convert()
+    except Exception as error:
+        raise ConversionError(f"TF's converter failed on {path}: {first_line(error)}") from None
