@@ -86,10 +86,10 @@ typedef struct {
 int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels,
                   uint32_t in_channels, uint32_t block, size_t input_stride,
                   tsp_spmm_packed* packed);
-/* Re-encodes the diffs for a new input row stride (after a resize). It cannot
- * fail, so the caller must keep (in_channels - 1) * input_stride <= INT32_MAX
- * (the bound tsp_spmm_pack checks). */
-void tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride);
+/* Re-encodes the diffs for a new input row stride (after a resize). Returns
+ * 0, or -1 (packed unchanged) when (in_channels - 1) * input_stride does not
+ * fit the int32 diffs. */
+int tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride);
 void tsp_spmm_release(tsp_spmm_packed* packed);
 
 void f32_spmm__scalar(size_t nc, const tsp_spmm_weights* w, const float* input,

@@ -81,7 +81,9 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   out->w = in->w;
   out->c = (int)op->out_channels;
   size_t stride = in->ld * sizeof(float); /* the input's ld is set: its producer ran first */
-  if (stride != op->packed.input_stride) tsp_spmm_restride(&op->packed, stride);
+  if (stride != op->packed.input_stride && tsp_spmm_restride(&op->packed, stride) != 0)
+    return tsp_plan_fail(plan, "1x1 conv (node %d): a %dx%d input is too large for the packed weights",
+                         step->node, in->h, in->w);
   step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
   return kTfLiteOk;
 }

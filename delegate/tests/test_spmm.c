@@ -205,7 +205,7 @@ static void test_pack(void) {
           EXPECT(p.view.full_groups == out / block && p.view.tail_rows == out % block);
           EXPECT(check_streams(&p, w, s == 2 ? NULL : bias));
           if (sparsities[s] == 1.0f || in == 0) EXPECT(p.nnz_blocks == 0);
-          tsp_spmm_restride(&p, stride + 12);
+          EXPECT(tsp_spmm_restride(&p, stride + 12) == 0);
           EXPECT(p.input_stride == stride + 12);
           EXPECT(check_streams(&p, w, s == 2 ? NULL : bias));
           tsp_spmm_release(&p);
@@ -310,7 +310,7 @@ static void test_restride(const int* isa_ok) {
   float* got = make_output(out, nc, ostride);
   tsp_spmm_packed p;
   EXPECT(tsp_spmm_pack(w, bias, out, in, 1, 112 * sizeof(float), &p) == 0);
-  tsp_spmm_restride(&p, stride * sizeof(float));
+  EXPECT(tsp_spmm_restride(&p, stride * sizeof(float)) == 0);
   reference(w, bias, out, in, nc, x, stride, want, ostride, &kClamps[0]);
   f32_spmm__scalar(nc, &p.view, x, got, ostride * sizeof(float), &kClamps[0]);
   test_record(check_output("restride scalar", got, want, out, nc, ostride, 1e-3f));
@@ -355,6 +355,19 @@ static int tile_of(const tsp_kernel_table* t, int b, tsp_spmm_fn fn) {
   return -1;
 }
 
+/* A stride whose farthest jump overflows the int32 diffs is refused, and the
+ * packed streams keep their previous encoding. */
+static void test_restride_overflow(void) {
+  const float weights[2 * 3] = {1, 0, 2, 0, 3, 0};
+  tsp_spmm_packed p;
+  EXPECT(tsp_spmm_pack(weights, NULL, 2, 3, 1, 64, &p) == 0);
+  int32_t first = p.view.first_offset, diff0 = p.diffs[0];
+  EXPECT(tsp_spmm_restride(&p, (size_t)INT32_MAX) == -1);
+  EXPECT(p.input_stride == 64 && p.view.first_offset == first && p.diffs[0] == diff0);
+  EXPECT(tsp_spmm_restride(&p, (size_t)INT32_MAX / 2) == 0);
+  tsp_spmm_release(&p);
+}
+
 static void test_select(void) {
   tsp_kernel_table t;
   fill_table(&t, TSP_ISA_AVX512);
@@ -392,6 +405,7 @@ int main(void) {
   test_pack();
   test_select();
   test_restride(isa_ok);
+  test_restride_overflow();
   test_kernels(isa_ok);
   return test_summary();
 }

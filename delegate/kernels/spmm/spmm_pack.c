@@ -63,6 +63,11 @@ static void fill_streams(const float* weights, const float* bias, tsp_spmm_packe
   }
 }
 
+/* Diffs are int32 bytes: the farthest jump, (in_channels-1) rows, must fit. */
+static int stride_fits(uint32_t in_channels, size_t input_stride) {
+  return in_channels <= 1 || input_stride <= (size_t)INT32_MAX / (in_channels - 1);
+}
+
 /* malloc that never returns NULL for a zero size, so NULL always means OOM. */
 static void* alloc_array(size_t n, size_t size) {
   return malloc((n ? n : 1) * size);
@@ -73,8 +78,7 @@ int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels
                   tsp_spmm_packed* packed) {
   memset(packed, 0, sizeof(*packed));
   if (block == 0) return -1;
-  /* Diffs are int32 bytes: the farthest jump, (in_channels-1) rows, must fit. */
-  if (in_channels > 1 && input_stride > (size_t)INT32_MAX / (in_channels - 1)) return -1;
+  if (!stride_fits(in_channels, input_stride)) return -1;
   tsp_spmm_weights* v = &packed->view;
   v->out_channels = out_channels;
   v->in_channels = in_channels;
@@ -102,7 +106,8 @@ int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels
   return 0;
 }
 
-void tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride) {
+int tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride) {
+  if (!stride_fits(packed->view.in_channels, input_stride)) return -1;
   const size_t nnz = packed->nnz_blocks;
   const int64_t stride = (int64_t)input_stride;
   packed->input_stride = input_stride;
@@ -112,6 +117,7 @@ void tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride) {
     const int64_t next = packed->channels[i + 1 < nnz ? i + 1 : 0];
     packed->diffs[i] = (int32_t)((next - (int64_t)packed->channels[i]) * stride);
   }
+  return 0;
 }
 
 void tsp_spmm_release(tsp_spmm_packed* packed) {
