@@ -32,6 +32,7 @@ from tflite_sparse.pruning.policy import (  # noqa: E402
     BlockRule,
     LayerPlan,
     PruningError,
+    check_model,
     detect_architecture,
     plan,
 )
@@ -120,6 +121,7 @@ def prune(
 
     from tflite_sparse.pruning.policy import keras
 
+    check_model(model)
     target = check_target(target_sparsity)
     schedule = polynomial_decay(
         target,

@@ -69,7 +69,10 @@ def report(model) -> list[LayerSparsity]:
     rows = []
     for layer, kind in classify(model):
         inner = unwrap(layer)
-        kernel = np.asarray(inner.kernel.numpy())
+        weight = getattr(inner, "kernel", None)
+        if weight is None:  # DepthwiseConv2D, SeparableConv2D
+            weight = getattr(inner, "depthwise_kernel")
+        kernel = np.asarray(weight.numpy())
         wrapped = isinstance(layer, PruneLowMagnitude)
         if wrapped:
             block = int(layer.block_size[1])
