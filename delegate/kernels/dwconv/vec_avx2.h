@@ -81,4 +81,27 @@ static inline tsp_vec v_load_in_m(const float* p, tsp_mask m) {
 }
 static inline void v_store_m(float* p, tsp_vec v, tsp_mask m) { _mm256_maskstore_ps(p, m, v); }
 
+
+/* ---- stride-2 rolling chunks and mask tables ---- */
+/* Lanes [lo, hi) of a mask, 0 <= lo < hi <= TSP_V. */
+static inline tsp_mask m_range(size_t lo, size_t hi) {
+  const __m256i i = vi_iota();
+  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)lo), i),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), i));
+}
+/* Mask from a bit set (bit l = lane l). */
+static inline tsp_mask m_from_bits(uint32_t bits) {
+  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)bits), bit), bit);
+}
+/* Lanes [n, n + TSP_V) of lo followed by hi (n = 1, 2). */
+static inline tsp_vec v_alignr1(tsp_vec lo, tsp_vec hi) {
+  const __m256 t = _mm256_permute2f128_ps(lo, hi, 0x21);
+  return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(t), _mm256_castps_si256(lo), 4));
+}
+static inline tsp_vec v_alignr2(tsp_vec lo, tsp_vec hi) {
+  const __m256 t = _mm256_permute2f128_ps(lo, hi, 0x21);
+  return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(t), _mm256_castps_si256(lo), 8));
+}
+
 #endif /* TFLITE_SPARSE_VEC_AVX2_H_ */

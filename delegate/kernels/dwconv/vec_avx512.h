@@ -76,4 +76,20 @@ static inline tsp_vec v_load_m(const float* p, tsp_mask m) { return _mm512_maskz
 static inline tsp_vec v_load_in_m(const float* p, tsp_mask m) { return _mm512_maskz_loadu_ps(m, p); }
 static inline void v_store_m(float* p, tsp_vec v, tsp_mask m) { _mm512_mask_storeu_ps(p, m, v); }
 
+
+/* ---- stride-2 rolling chunks and mask tables ---- */
+/* Lanes [lo, hi) of a mask, 0 <= lo < hi <= TSP_V. */
+static inline tsp_mask m_range(size_t lo, size_t hi) {
+  return (tsp_mask)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+/* Mask from a bit set (bit l = lane l). */
+static inline tsp_mask m_from_bits(uint32_t bits) { return (tsp_mask)bits; }
+/* Lanes [n, n + TSP_V) of lo followed by hi (n = 1, 2). */
+static inline tsp_vec v_alignr1(tsp_vec lo, tsp_vec hi) {
+  return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 1));
+}
+static inline tsp_vec v_alignr2(tsp_vec lo, tsp_vec hi) {
+  return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(hi), _mm512_castps_si512(lo), 2));
+}
+
 #endif /* TFLITE_SPARSE_VEC_AVX512_H_ */
