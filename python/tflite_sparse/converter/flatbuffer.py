@@ -106,7 +106,7 @@ def _pack_buffer(builder: flatbuffers.Builder, buffer: "schema.BufferT") -> int:
         builder.StartVector(1, len(payload), _BUFFER_ALIGNMENT)
         builder.head -= len(payload)
         builder.Bytes[builder.head : builder.head + len(payload)] = payload
-        data_offset = builder.EndVector(len(payload))
+        data_offset = builder.EndVector()
     schema.BufferStart(builder)
     if data_offset is not None:
         schema.BufferAddData(builder, data_offset)

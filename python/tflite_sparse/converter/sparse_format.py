@@ -91,7 +91,8 @@ def encode(
     """Encodes float weights [O, 1, ..., 1, I] with output-channel blocks of ``block``.
 
     Every value inside a block with at least one non-zero is stored, zeros
-    included, so decoding gives ``weights`` back exactly. ``block`` must
+    included, so decoding gives ``weights`` back exactly (an all-zero weight
+    stores one zero block: stock DENSIFY needs a constant with data). ``block`` must
     divide O. Index types default to the smallest that fit; passing a wider
     one (for tests) is allowed.
     """
@@ -108,6 +109,8 @@ def encode(
     rows = out_channels // block
     blocks = weights.reshape(rows, block, in_channels).transpose(0, 2, 1)  # [rows, I, B]
     nonzero = np.any(blocks != 0, axis=2)  # [rows, I]
+    if not nonzero.any() and nonzero.size:
+        nonzero[0, 0] = True  # store one zero block: TFLite rejects a sparse tensor without data
     counts = nonzero.sum(axis=1)
     segments = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     indices = np.nonzero(nonzero)[1].astype(np.int64)  # row-major: per row, increasing i

@@ -1,8 +1,9 @@
 """Checking a converted model against its dense source on stock TFLite.
 
-Both models run on ai_edge_litert's stock interpreter (default op resolver,
-XNNPACK included) with the same random inputs; every output must agree within
-``tolerance`` relative to the largest magnitude of the reference output.
+Both models run on ai_edge_litert's stock interpreter (builtin kernels, every
+intermediate tensor kept) with the same random inputs; the model outputs and
+the output of every layer stored sparse must agree within ``tolerance``
+relative to the largest magnitude of the reference tensor.
 """
 
 from __future__ import annotations
@@ -37,19 +38,55 @@ def random_inputs(interpreter, seed: int = 0) -> list[np.ndarray]:
     return arrays
 
 
-def run(model: bytes, inputs: list[np.ndarray] | None = None, seed: int = 0):
-    """Runs ``model`` once on stock TFLite; returns (inputs, outputs)."""
+def _interpreter(model: bytes):
     from ai_edge_litert import interpreter as litert
 
-    interpreter = litert.Interpreter(model_content=model, num_threads=1)
+    return litert.Interpreter(
+        model_content=model,
+        num_threads=1,
+        experimental_op_resolver_type=litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+        experimental_preserve_all_tensors=True,
+    )
+
+
+def run(model: bytes, inputs: list[np.ndarray] | None = None, seed: int = 0):
+    """Runs ``model`` once on stock TFLite's builtin kernels, keeping every
+    intermediate tensor; returns (inputs, {tensor name: value})."""
+    interpreter = _interpreter(model)
     interpreter.allocate_tensors()
     if inputs is None:
         inputs = random_inputs(interpreter, seed)
     for detail, array in zip(interpreter.get_input_details(), inputs):
         interpreter.set_tensor(detail["index"], array)
     interpreter.invoke()
-    outputs = [interpreter.get_tensor(d["index"]).copy() for d in interpreter.get_output_details()]
-    return inputs, outputs
+    values = {}
+    for detail in interpreter.get_tensor_details():
+        try:
+            values[detail["name"]] = interpreter.get_tensor(detail["index"]).copy()
+        except ValueError:  # tensors without data (e.g. optional inputs)
+            continue
+    outputs = [d["name"] for d in interpreter.get_output_details()]
+    return inputs, values, outputs
+
+
+def compared_tensors(converted: bytes) -> list[str]:
+    """Names of the tensors verification compares: the outputs of every op
+    that reads a DENSIFY output (the layers stored sparse)."""
+    from tflite_sparse.converter import flatbuffer as fb
+
+    model = fb.read_model(converted)
+    graph = model.subgraphs[0]
+    densified = {
+        index
+        for op in graph.operators or []
+        if fb.op_name(model, op) == "DENSIFY"
+        for index in fb.index_list(op.outputs)
+    }
+    names = []
+    for op in graph.operators or []:
+        if densified & set(fb.index_list(op.inputs)):
+            names += [fb.tensor_name(graph.tensors[i]) for i in fb.index_list(op.outputs) if i >= 0]
+    return names
 
 
 def relative_error(got: np.ndarray, want: np.ndarray) -> float:
@@ -65,26 +102,35 @@ def relative_error(got: np.ndarray, want: np.ndarray) -> float:
 
 
 def verify(reference: bytes, converted: bytes, seed: int = 0, tolerance: float = TOLERANCE) -> float:
-    """Largest relative output error of ``converted`` vs ``reference``.
+    """Largest relative error of ``converted`` vs ``reference`` over the model
+    outputs and the output of every layer stored sparse (matched by tensor
+    name), on the same random inputs. Comparing each sparse layer catches
+    errors that a saturated or degenerate model output would hide.
 
     Raises VerificationError if it exceeds ``tolerance`` or the models do not
     run.
     """
     try:
-        inputs, want = run(reference, seed=seed)
-        _, got = run(converted, inputs)
+        inputs, want, want_outputs = run(reference, seed=seed)
+        _, got, got_outputs = run(converted, inputs)
     except (RuntimeError, ValueError) as error:
         raise VerificationError(
             f"stock TFLite cannot run the models to verify them: {first_line(error)}"
         ) from None
-    if len(got) != len(want):
+    if len(got_outputs) != len(want_outputs):
         raise VerificationError("the converted model has a different number of outputs")
-    error = max((relative_error(g, w) for g, w in zip(got, want)), default=0.0)
-    _log.info("verification: relative error %.3g (tolerance %.1g)", error, tolerance)
-    if not error <= tolerance:
+    pairs = [(got[g], want[w], f"output {w}") for g, w in zip(got_outputs, want_outputs)]
+    pairs += [(got[n], want[n], n) for n in compared_tensors(converted) if n in got and n in want]
+    worst, where = 0.0, ""
+    for got_value, want_value, name in pairs:
+        error = relative_error(got_value, want_value)
+        if not error <= worst:
+            worst, where = error, name
+    _log.info("verification: %d tensors, relative error %.3g (tolerance %.1g)", len(pairs), worst, tolerance)
+    if not worst <= tolerance:
         raise VerificationError(
-            f"the converted model's outputs differ from the dense model's by {error:.3g} "
+            f"the converted model's tensor '{where}' differs from the dense model's by {worst:.3g} "
             f"(relative; tolerance {tolerance:g}); this is a converter bug, please report it "
             "(--no-verify writes the file anyway)"
         )
-    return error
+    return worst
