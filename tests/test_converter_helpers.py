@@ -176,6 +176,19 @@ def tiny_wrapped_model():
     return model
 
 
+@functools.lru_cache(maxsize=None)
+def no_pointwise_tflite() -> bytes:
+    """A model with no layer the converter may store sparse (3x3 conv, FC)."""
+    import tensorflow as tf
+    import tf_keras
+
+    inputs = tf_keras.Input((8, 8, 3))
+    x = tf_keras.layers.Conv2D(4, 3, name="only_conv")(inputs)
+    x = tf_keras.layers.GlobalAveragePooling2D()(x)
+    model = tf_keras.Model(inputs, tf_keras.layers.Dense(3)(x))
+    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
 def calibrated_mobilenet(alpha: float, size: int, seed: int):
     """Keras MobileNet v1 with random weights, logits out, and every
     BatchNormalization set to its input's statistics on a random batch, so

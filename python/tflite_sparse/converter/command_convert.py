@@ -45,11 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _Progress:
-    """Prints conversion progress on stderr (in place on a terminal)."""
+    """Prints conversion progress on stderr: in place on a terminal (and
+    erased at the end), else one line per encoded layer."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.open_line = False
 
     def __call__(self, stage: str, done: int, total: int, what: str) -> None:
@@ -62,7 +63,7 @@ class _Progress:
         if self.tty:
             self.stream.write("\r\033[K" + text)
             self.open_line = True
-        else:
+        elif stage != "load":  # a log: loading errors stay the only line
             self.stream.write(text + "\n")
         self.stream.flush()
 

@@ -58,9 +58,10 @@ def read_model(data: bytes, name: str = "model") -> "schema.ModelT":
         raise ModelFormatError(f"{name} is not a TFLite flatbuffer (no 'TFL3' identifier)")
     try:
         model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
-    except Exception as error:  # the generated reader raises anything on bad offsets
+    except Exception:  # the generated reader raises anything on bad offsets
         raise ModelFormatError(
-            f"{name} is truncated or corrupt: cannot parse the TFLite flatbuffer ({error})"
+            f"{name} is truncated or corrupt ({len(data)} bytes): the TFLite flatbuffer "
+            "cannot be parsed; write or copy the file again"
         ) from None
     _check_consistent(model, name, len(data))
     return model
