@@ -102,7 +102,7 @@ def test_truncated_tflite(capsys, dense_path, tmp_path, keep):
 def test_model_without_eligible_layer(capsys, tmp_path):
     source = helpers.write(tmp_path, "no_pw.tflite", helpers.no_pointwise_tflite())
     code, _, err = _main(capsys, "convert", "--sparse", source, "-o", tmp_path / "out.tflite")
-    _assert_one_line_error(code, err, "no_pw.tflite", "has no 1x1 convolution")
+    _assert_one_line_error(code, err, "no_pw.tflite", "has no float32 1x1 convolution")
     assert _files(tmp_path) == {"no_pw.tflite"}
 
 

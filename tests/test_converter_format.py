@@ -80,6 +80,36 @@ def test_fully_connected_weights_round_trip(runtime, block):
     np.testing.assert_array_equal(decoded, weights)
 
 
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_decoder_handles_blocks_along_the_input_dimension(runtime):
+    """TF's converter writes FC weights with 1x4 blocks (block_map [1]); the
+    decoder that normalises such inputs must agree with stock DENSIFY."""
+    from tflite_sparse.converter.flatbuffer import schema
+
+    weights = _weights(4, 8, 0.0, fc=True)
+    weights[1, 4:] = 0.0
+    weights[3, :4] = 0.0
+    stored = [(0, 0), (0, 1), (1, 0), (2, 0), (2, 1), (3, 1)]  # (row, column block)
+
+    def level(size=None, segments=None, indices=None):
+        metadata = schema.DimensionMetadataT()
+        if segments is None:
+            metadata.format, metadata.denseSize = sparse_format.DENSE, size
+            return metadata
+        metadata.format = sparse_format.SPARSE_CSR
+        metadata.arraySegmentsType = metadata.arrayIndicesType = schema.SparseIndexVector.Uint8Vector
+        metadata.arraySegments, metadata.arrayIndices = schema.Uint8VectorT(), schema.Uint8VectorT()
+        metadata.arraySegments.values, metadata.arrayIndices.values = segments, indices
+        return metadata
+
+    params = schema.SparsityParametersT()
+    params.traversalOrder, params.blockMap = [0, 1, 2], [1]
+    params.dimMetadata = [level(4), level(segments=[0, 2, 3, 5, 6], indices=[b for _, b in stored]), level(4)]
+    values = np.concatenate([weights[r, 4 * b : 4 * b + 4] for r, b in stored])
+    np.testing.assert_array_equal(sparse_format.decode(params, values, weights.shape), weights)
+    np.testing.assert_array_equal(stock_densify(runtime, densify_only_model(params, values, weights.shape)), weights)
+
+
 def test_layout_matches_tflite_conventions():
     encoded = sparse_format.encode(_weights(8, 16, 0.5, 4), 4)
     params = encoded.sparsity

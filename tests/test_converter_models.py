@@ -184,3 +184,21 @@ def test_verification_catches_a_wrong_model():
     fb.set_buffer(model, sparse.buffer, values.tobytes())
     with pytest.raises(VerificationError, match="differs from the dense model"):
         verify(data, fb.write_model(model))
+
+
+def test_own_output_and_bytes_input_reencode_identically(tiny_result):
+    again = convert_with_report(tiny_result.data)  # .tflite bytes, already block-sparse
+    assert _sparse_layers(again.data) == _sparse_layers(tiny_result.data)
+    _assert_same_outputs(again.data, helpers.tiny_dense_tflite(), TINY_INPUT)
+
+
+def test_package_level_api(tiny_result, tmp_path):
+    import tflite_sparse
+
+    path = helpers.write(tmp_path, "dense.tflite", helpers.tiny_dense_tflite())
+    data = tflite_sparse.convert(str(path), block=1, verify=False)
+    assert isinstance(data, bytes) and {v[0] for v in _sparse_layers(data).values()} == {1}
+    out = helpers.write(tmp_path, "sparse.tflite", data)
+    table = tflite_sparse.inspect(out)
+    assert table["bytes"] == len(data)
+    assert sum(1 for row in table["ops"] if row["op"] == "DENSIFY") == 4

@@ -70,13 +70,8 @@ def convert_with_report(
     model = fb.read_model(source.tflite, source.name)
     if rewrite.densify_weights(model):
         _log.info("%s: decoded the sparse weights it already had", source.name)
-    candidates = [l for l in layers.weighted_ops(model) if layers.encodable(l, fully_connected)]
-    if not candidates:
-        what = "1x1 convolution or fully connected layer" if fully_connected else "1x1 convolution (other than the first convolution)"
-        raise ConversionError(
-            f"{source.name} has no {what} to store sparse"
-            + ("" if fully_connected else "; pass --fully-connected to include fully connected layers")
-        )
+    if sparse or prune:
+        _require_candidates(model, source.name, fully_connected)
 
     pruned: list[str] = []
     if prune is not None and prune > 0:
@@ -105,6 +100,20 @@ def convert_with_report(
         result.max_error = verification.verify(reference, data)
         result.verified = True
     return result
+
+
+def _require_candidates(model, name: str, fully_connected: bool) -> None:
+    """Fails with a message if no layer of ``model`` may be stored sparse."""
+    if any(layers.encodable(l, fully_connected) for l in layers.weighted_ops(model)):
+        return
+    what = (
+        "float32 1x1 convolution or fully connected layer" if fully_connected
+        else "float32 1x1 convolution (other than the first convolution)"
+    )
+    raise ConversionError(
+        f"{name} has no {what} to store sparse"
+        + ("" if fully_connected else "; pass --fully-connected to include fully connected layers")
+    )
 
 
 def _prune(model, name, sparsity, block, fully_connected, classifier) -> list[str]:
