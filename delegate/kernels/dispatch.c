@@ -52,6 +52,23 @@ static const tsp_kernel_table kAvx512Table = {
 };
 #endif
 
+#if defined(__aarch64__)
+/* NEON is baseline on AArch64: chosen at compile time, no CPU probe. */
+static const tsp_kernel_table kNeonTable = {
+    .isa = TSP_ISA_NEON,
+    .name = "neon",
+    .spmm = {SPMM_ROW(neon, 4, 8, 16, 1), SPMM_ROW(neon, 4, 8, 16, 2),
+             SPMM_ROW(neon, 4, 8, 16, 4)},
+    .spmm_tile = {4, 8, 16},
+    .dwconv3x3s1 = f32_dwconv2d_chw_3x3s1__neon,
+    .dwconv3x3s2 = f32_dwconv2d_chw_3x3s2__neon,
+    .dwconv5x5s1 = f32_dwconv2d_chw_5x5s1__neon,
+    .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__neon,
+    .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__neon,
+    .gavgpool = f32_gavgpool_chw__neon,
+};
+#endif
+
 int tsp_isa_supported(tsp_isa isa) {
   switch (isa) {
     case TSP_ISA_SCALAR:
@@ -65,18 +82,25 @@ int tsp_isa_supported(tsp_isa isa) {
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
 #endif
+#if defined(__aarch64__)
+    case TSP_ISA_NEON:
+      return 1;
+#endif
     default:
       return 0;
   }
 }
 
 tsp_isa tsp_isa_best(void) {
+#if defined(__aarch64__)
+  return TSP_ISA_NEON;
+#endif
   if (tsp_isa_supported(TSP_ISA_AVX512)) return TSP_ISA_AVX512;
   if (tsp_isa_supported(TSP_ISA_AVX2)) return TSP_ISA_AVX2;
   return TSP_ISA_SCALAR;
 }
 
-static const char* const kIsaNames[TSP_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+static const char* const kIsaNames[TSP_ISA_COUNT] = {"scalar", "avx2", "avx512", "neon"};
 
 int tsp_isa_from_name(const char* name, tsp_isa* isa) {
   for (int i = 0; i < TSP_ISA_COUNT; ++i) {
@@ -102,6 +126,10 @@ const tsp_kernel_table* tsp_kernels(tsp_isa isa) {
       return &kAvx2Table;
     case TSP_ISA_AVX512:
       return &kAvx512Table;
+#endif
+#if defined(__aarch64__)
+    case TSP_ISA_NEON:
+      return &kNeonTable;
 #endif
     default:
       return NULL;

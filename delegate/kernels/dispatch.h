@@ -9,6 +9,7 @@ typedef enum {
   TSP_ISA_SCALAR = 0,
   TSP_ISA_AVX2 = 1,   /* AVX2 + FMA */
   TSP_ISA_AVX512 = 2, /* AVX-512 F/VL/BW/DQ */
+  TSP_ISA_NEON = 3,   /* AArch64 Advanced SIMD (baseline there) */
   TSP_ISA_COUNT
 } tsp_isa;
 
@@ -31,7 +32,7 @@ typedef struct {
 int tsp_isa_supported(tsp_isa isa);
 /* The widest supported ISA. */
 tsp_isa tsp_isa_best(void);
-/* "scalar", "avx2", "avx512"; returns -1 for an unknown name. */
+/* "scalar", "avx2", "avx512", "neon"; returns -1 for an unknown name. */
 int tsp_isa_from_name(const char* name, tsp_isa* isa);
 const char* tsp_isa_name(tsp_isa isa);
 

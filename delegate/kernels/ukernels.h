@@ -25,6 +25,15 @@ void f32_spmm_32x4__avx512(size_t nc, const tsp_spmm_weights* w, const float* in
 void f32_spmm_64x1__avx512(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_spmm_64x2__avx512(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_spmm_64x4__avx512(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_4x1__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_4x2__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_4x4__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_8x1__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_8x2__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_8x4__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_16x1__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_16x2__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_16x4__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
 
 /* Depthwise 2-D convolution, CHW, all channels of an image per call. */
 void f32_dwconv2d_chw_3x3s1__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
@@ -39,15 +48,21 @@ void f32_dwconv2d_chw_3x3s1__avx512(size_t channels, size_t in_h, size_t in_w, s
 void f32_dwconv2d_chw_3x3s2__avx512(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_dwconv2d_chw_5x5s1__avx512(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_dwconv2d_chw_5x5s2__avx512(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_dwconv2d_chw_3x3s1__neon(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_dwconv2d_chw_3x3s2__neon(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_dwconv2d_chw_5x5s1__neon(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_dwconv2d_chw_5x5s2__neon(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);
 
 /* First convolution: HWC input, CHW output. */
 void f32_conv_hwc2chw_3x3s2c3__scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, size_t out_channels, const float* input, const float* packed_weights, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_conv_hwc2chw_3x3s2c3__avx2(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, size_t out_channels, const float* input, const float* packed_weights, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_conv_hwc2chw_3x3s2c3__avx512(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, size_t out_channels, const float* input, const float* packed_weights, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_conv_hwc2chw_3x3s2c3__neon(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, size_t out_channels, const float* input, const float* packed_weights, float* output, size_t output_stride, const tsp_minmax* clamp);
 
 /* Global average pooling over CHW rows. */
 void f32_gavgpool_chw__scalar(size_t spatial, size_t channels, const float* input, size_t ld, float* output);
 void f32_gavgpool_chw__avx2(size_t spatial, size_t channels, const float* input, size_t ld, float* output);
 void f32_gavgpool_chw__avx512(size_t spatial, size_t channels, const float* input, size_t ld, float* output);
+void f32_gavgpool_chw__neon(size_t spatial, size_t channels, const float* input, size_t ld, float* output);
 
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */

@@ -13,8 +13,15 @@
 #include "ukernels.h"
 
 static const tsp_conv_hwc2chw_fn kFns[TSP_ISA_COUNT] = {
-    f32_conv_hwc2chw_3x3s2c3__scalar, f32_conv_hwc2chw_3x3s2c3__avx2,
-    f32_conv_hwc2chw_3x3s2c3__avx512};
+    [TSP_ISA_SCALAR] = f32_conv_hwc2chw_3x3s2c3__scalar,
+#ifdef TSP_TEST_X86
+    [TSP_ISA_AVX2] = f32_conv_hwc2chw_3x3s2c3__avx2,
+    [TSP_ISA_AVX512] = f32_conv_hwc2chw_3x3s2c3__avx512,
+#endif
+#ifdef TSP_TEST_NEON
+    [TSP_ISA_NEON] = f32_conv_hwc2chw_3x3s2c3__neon,
+#endif
+};
 
 static const tsp_minmax kClamps[3] = {{-INFINITY, INFINITY}, {0.0f, INFINITY}, {0.0f, 6.0f}};
 
@@ -90,8 +97,8 @@ static void check_shape(const shape* s, const tsp_minmax* clamp, int with_bias, 
            s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, s->out_channels,
            clamp->min, clamp->max);
   expect_close(what, ref, want, total, 1e-5f, 1e-4f);
-  for (int isa = TSP_ISA_AVX2; isa < TSP_ISA_COUNT; ++isa) {
-    if (!tsp_isa_supported((tsp_isa)isa)) continue;
+  for (int isa = TSP_ISA_SCALAR + 1; isa < TSP_ISA_COUNT; ++isa) {
+    if (!tsp_isa_supported((tsp_isa)isa) || !test_isa_has_kernel(isa, (const void*)kFns[isa])) continue;
     reset_output(s, got, stride, total);
     kFns[isa](s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, s->out_channels, in,
               packed, got, stride, clamp);

@@ -24,6 +24,7 @@ typedef struct {
 
 #define K(t, b, isa_tag, isa) {"f32_spmm_" #t "x" #b "__" #isa_tag, f32_spmm_##t##x##b##__##isa_tag, isa, b}
 static const spmm_kernel kKernels[] = {
+#ifdef TSP_TEST_X86
     K(8, 1, avx2, TSP_ISA_AVX2),      K(8, 2, avx2, TSP_ISA_AVX2),
     K(8, 4, avx2, TSP_ISA_AVX2),      K(16, 1, avx2, TSP_ISA_AVX2),
     K(16, 2, avx2, TSP_ISA_AVX2),     K(16, 4, avx2, TSP_ISA_AVX2),
@@ -33,6 +34,15 @@ static const spmm_kernel kKernels[] = {
     K(32, 1, avx512, TSP_ISA_AVX512), K(32, 2, avx512, TSP_ISA_AVX512),
     K(32, 4, avx512, TSP_ISA_AVX512), K(64, 1, avx512, TSP_ISA_AVX512),
     K(64, 2, avx512, TSP_ISA_AVX512), K(64, 4, avx512, TSP_ISA_AVX512),
+#endif
+#ifdef TSP_TEST_NEON
+    K(4, 1, neon, TSP_ISA_NEON),      K(4, 2, neon, TSP_ISA_NEON),
+    K(4, 4, neon, TSP_ISA_NEON),      K(8, 1, neon, TSP_ISA_NEON),
+    K(8, 2, neon, TSP_ISA_NEON),      K(8, 4, neon, TSP_ISA_NEON),
+    K(16, 1, neon, TSP_ISA_NEON),     K(16, 2, neon, TSP_ISA_NEON),
+    K(16, 4, neon, TSP_ISA_NEON),
+#endif
+    {"none", NULL, TSP_ISA_SCALAR, 0}, /* keeps the array non-empty; skipped */
 };
 #undef K
 #define NUM_KERNELS (sizeof(kKernels) / sizeof(kKernels[0]))
@@ -256,7 +266,9 @@ static void run_case(tsp_rng* rng, const spmm_case* c, const int* isa_ok) {
              c->in, c->nc, c->sparsity);
     test_record(check_output(what, ref, want, c->out, c->nc, c->out_stride, atol));
     for (size_t k = 0; k < NUM_KERNELS; ++k) {
-      if (kKernels[k].block != blocks[b] || !isa_ok[kKernels[k].isa]) continue;
+      if (kKernels[k].fn == NULL || kKernels[k].block != blocks[b] || !isa_ok[kKernels[k].isa]) {
+        continue;
+      }
       for (size_t i = 0; i < ny; ++i) got[i] = -12345.0f;
       kKernels[k].fn(c->nc, &p.view, xin, got, c->out_stride * sizeof(float), c->clamp);
       snprintf(what, sizeof(what), "%s out%u in%u nc%zu sp%.1f os%zu", kKernels[k].name,
@@ -315,7 +327,7 @@ static void test_restride(const int* isa_ok) {
   f32_spmm__scalar(nc, &p.view, x, got, ostride * sizeof(float), &kClamps[0]);
   test_record(check_output("restride scalar", got, want, out, nc, ostride, 1e-3f));
   for (size_t k = 0; k < NUM_KERNELS; ++k) {
-    if (kKernels[k].block != 1 || !isa_ok[kKernels[k].isa]) continue;
+    if (kKernels[k].fn == NULL || kKernels[k].block != 1 || !isa_ok[kKernels[k].isa]) continue;
     kKernels[k].fn(nc, &p.view, x, got, ostride * sizeof(float), &kClamps[0]);
     test_record(check_output(kKernels[k].name, got, want, out, nc, ostride, 1e-3f));
   }
@@ -327,25 +339,28 @@ static void test_restride(const int* isa_ok) {
   free(w);
 }
 
+/* Distinct stand-in kernels: tsp_spmm_select only picks a table entry, so
+ * the tile rule of every ISA is tested on every build. */
+#define STUB(t, b) \
+  static void stub_##t##x##b(size_t nc, const tsp_spmm_weights* w, const float* in, float* out, \
+                             size_t os, const tsp_minmax* c) {                                \
+    (void)w, (void)in, (void)os, (void)c;                                                     \
+    if (nc) out[0] = (float)(10 * t + b); /* distinct bodies: never folded together */        \
+  }
+STUB(0, 1) STUB(0, 2) STUB(0, 4) STUB(1, 1) STUB(1, 2) STUB(1, 4) STUB(2, 1) STUB(2, 2) STUB(2, 4)
+#undef STUB
+
 /* Fills a table's SpMM rows (tsp_kernels() would need every other kernel of
- * the library linked in). */
+ * the library linked in, and gives only the ISAs of this build). */
 static void fill_table(tsp_kernel_table* t, tsp_isa isa) {
   memset(t, 0, sizeof(*t));
   t->isa = isa;
-  if (isa == TSP_ISA_AVX512) {
-    const tsp_spmm_fn k[3][3] = {
-        {f32_spmm_16x1__avx512, f32_spmm_32x1__avx512, f32_spmm_64x1__avx512},
-        {f32_spmm_16x2__avx512, f32_spmm_32x2__avx512, f32_spmm_64x2__avx512},
-        {f32_spmm_16x4__avx512, f32_spmm_32x4__avx512, f32_spmm_64x4__avx512}};
-    memcpy(t->spmm, k, sizeof(k));
-    t->spmm_tile[0] = 16, t->spmm_tile[1] = 32, t->spmm_tile[2] = 64;
-  } else {
-    const tsp_spmm_fn k[3][3] = {{f32_spmm_8x1__avx2, f32_spmm_16x1__avx2, f32_spmm_32x1__avx2},
-                                 {f32_spmm_8x2__avx2, f32_spmm_16x2__avx2, f32_spmm_32x2__avx2},
-                                 {f32_spmm_8x4__avx2, f32_spmm_16x4__avx2, f32_spmm_32x4__avx2}};
-    memcpy(t->spmm, k, sizeof(k));
-    t->spmm_tile[0] = 8, t->spmm_tile[1] = 16, t->spmm_tile[2] = 32;
-  }
+  const tsp_spmm_fn k[3][3] = {{stub_0x1, stub_1x1, stub_2x1},
+                               {stub_0x2, stub_1x2, stub_2x2},
+                               {stub_0x4, stub_1x4, stub_2x4}};
+  memcpy(t->spmm, k, sizeof(k));
+  const size_t vector = isa == TSP_ISA_AVX512 ? 16 : isa == TSP_ISA_AVX2 ? 8 : 4;
+  for (int i = 0; i < TSP_SPMM_TILES; ++i) t->spmm_tile[i] = vector << i;
 }
 
 static int tile_of(const tsp_kernel_table* t, int b, tsp_spmm_fn fn) {
@@ -385,9 +400,30 @@ static void test_select(void) {
   }
   /* AVX2: 32x4 needs two register passes, so block 4 takes 16 columns. */
   fill_table(&t, TSP_ISA_AVX2);
-  EXPECT(tsp_spmm_select(&t, 1, 512) == f32_spmm_32x1__avx2);
-  EXPECT(tsp_spmm_select(&t, 2, 512) == f32_spmm_32x2__avx2);
-  EXPECT(tsp_spmm_select(&t, 4, 512) == f32_spmm_16x4__avx2);
+  EXPECT(tsp_spmm_select(&t, 1, 512) == stub_2x1);
+  EXPECT(tsp_spmm_select(&t, 2, 512) == stub_2x2);
+  EXPECT(tsp_spmm_select(&t, 4, 512) == stub_1x4);
+  /* NEON: 32 registers, so 16x4 (16 accumulators) is one pass: the widest
+   * tile for every block at MobileNet widths. */
+  fill_table(&t, TSP_ISA_NEON);
+  EXPECT(tsp_spmm_select(&t, 1, 1024) == stub_2x1);
+  EXPECT(tsp_spmm_select(&t, 2, 1024) == stub_2x2);
+  EXPECT(tsp_spmm_select(&t, 4, 1024) == stub_2x4);
+#ifdef TSP_TEST_NEON
+  /* The build's own table: NEON kernels, tiles 4/8/16. */
+  const tsp_kernel_table* neon = tsp_kernels(TSP_ISA_NEON);
+  EXPECT(neon != NULL && tsp_isa_best() == TSP_ISA_NEON);
+  if (neon != NULL) {
+    EXPECT(neon->spmm_tile[0] == 4 && neon->spmm_tile[2] == 16);
+    EXPECT(tsp_spmm_select(neon, 4, 512) == f32_spmm_16x4__neon);
+    EXPECT(tsp_spmm_select(neon, 1, 32) == f32_spmm_16x1__neon);
+  }
+#else
+  EXPECT(!tsp_isa_supported(TSP_ISA_NEON) && tsp_kernels(TSP_ISA_NEON) == NULL);
+#endif
+  tsp_isa parsed;
+  EXPECT(tsp_isa_from_name("neon", &parsed) == 0 && parsed == TSP_ISA_NEON);
+  EXPECT(strcmp(tsp_isa_name(TSP_ISA_NEON), "neon") == 0);
   /* Scalar: one kernel everywhere. */
   const tsp_kernel_table* scalar = tsp_kernels(TSP_ISA_SCALAR);
   EXPECT(scalar != NULL && tsp_spmm_select(scalar, 4, 64) == f32_spmm__scalar);

@@ -51,6 +51,13 @@ int expect_close(const char* what, const float* got, const float* want, size_t n
   return 1;
 }
 
+int test_isa_has_kernel(int isa, const void* fn) {
+  if (fn != NULL) return 1;
+  fprintf(stderr, "ISA %d is supported but the test has no kernel for it\n", isa);
+  test_record(0);
+  return 0;
+}
+
 void test_record(int ok) {
   if (ok)
     ++g_passed;

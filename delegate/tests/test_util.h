@@ -28,6 +28,19 @@ int expect_close(const char* what, const float* got, const float* want, size_t n
 void test_record(int ok);
 int test_summary(void);
 
+/* Which SIMD kernels this build links: the x86 ones (AVX2, AVX-512) or the
+ * NEON ones (AArch64). Tables indexed by tsp_isa leave the others NULL. */
+#if defined(__x86_64__) || defined(_M_X64)
+#define TSP_TEST_X86 1
+#endif
+#if defined(__aarch64__)
+#define TSP_TEST_NEON 1
+#endif
+
+/* Whether an ISA the CPU supports has a kernel in a per-ISA table entry;
+ * records a failure (every supported ISA must be tested) when it does not. */
+int test_isa_has_kernel(int isa, const void* fn);
+
 #define EXPECT(cond)                                                        \
   do {                                                                      \
     int ok_ = (cond);                                                       \

@@ -1,0 +1,5 @@
+/* 4 columns x 4 output channels per tile; body in spmm_neon_template.h. */
+#define SPMM_NAME f32_spmm_4x4__neon
+#define SPMM_V 1
+#define SPMM_B 4
+#include "spmm_neon_template.h"
