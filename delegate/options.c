@@ -30,7 +30,7 @@ static int set_isa(tsp_options* options, const char* value, char* why, size_t si
     return 0;
   }
   if (tsp_isa_from_name(value, &isa) != 0) {
-    snprintf(why, size, "tflite-sparse: option isa=%s is not one of auto, scalar, avx2, avx512",
+    snprintf(why, size, "tflite-sparse: option isa=%s is not one of auto, scalar, avx2, avx512, neon",
              value);
     return -1;
   }

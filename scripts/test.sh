@@ -15,6 +15,9 @@ cmake -S . -B build/tests-asan -DCMAKE_BUILD_TYPE=Debug -DTSP_SANITIZE=ON >/dev/
 cmake --build build/tests-asan -j"$jobs" >/dev/null
 ctest --test-dir build/tests-asan --output-on-failure
 
+echo "== C tests for aarch64 (NEON), cross-built and run under qemu-aarch64"
+bash scripts/test_aarch64.sh
+
 echo "== Python tests"
 # Run from tests/ so `import tflite_sparse` is the installed package (with its
 # compiled delegate), not the source tree.

@@ -120,7 +120,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sparse", help="sparse .tflite, run with the delegate")
     parser.add_argument("--runs", type=int, default=100, help="timed runs of each (default 100)")
     parser.add_argument("--runtime", choices=("litert", "tf"), default="litert")
-    parser.add_argument("--isa", default="auto", help="auto | scalar | avx2 | avx512")
+    parser.add_argument("--isa", default="auto", help="auto | scalar | avx2 | avx512 | neon")
     parser.add_argument("--layers", action="store_true", help="also print per-step times")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 _LIBRARY_NAME = "libtflite_sparse_delegate.so"
 _LIBRARY_ENV = "TFLITE_SPARSE_LIBRARY"
-_ISAS = ("auto", "scalar", "avx2", "avx512")
+_ISAS = ("auto", "scalar", "avx2", "avx512", "neon")
 _RUNTIMES = ("tf", "litert")
 
 
@@ -82,7 +82,7 @@ def delegate_options(options: Mapping[str, Any]) -> dict[str, str]:
 def load_delegate(runtime: str = "litert", **options: Any):
     """Loads the delegate for ``runtime`` ("tf" or "litert").
 
-    Options: ``isa`` (auto|scalar|avx2|avx512), ``min_sparsity`` (a 1x1
+    Options: ``isa`` (auto|scalar|avx2|avx512|neon), ``min_sparsity`` (a 1x1
     convolution is run sparse only if at least this fraction of its weights is
     zero; default 0.5), ``profile`` (time every step), ``flush_denormals``
     (default on). Returns the runtime's Delegate object, for

@@ -3,7 +3,7 @@
  * The library is a TFLite external-delegate plugin: tf.lite and ai_edge_litert
  * load it with load_delegate(path, {"isa": "avx512", ...}). Options (string
  * key/value pairs; an unknown key or a bad value is an error):
- *   isa             auto (default) | scalar | avx2 | avx512
+ *   isa             auto (default) | scalar | avx2 | avx512 | neon (aarch64)
  *   min_sparsity    a 1x1 convolution counts as sparse when at least this
  *                   fraction of its weights is zero (default 0.5)
  *   profile         0 | 1: time every step (see tflite_sparse_delegate_report)
