@@ -18,6 +18,10 @@ ctest --test-dir build/tests-asan --output-on-failure
 echo "== C tests for aarch64 (NEON), cross-built and run under qemu-aarch64"
 bash scripts/test_aarch64.sh
 
+echo "== Bazel build and C tests (offline)"
+bash scripts/test_bazel.sh
+bazel shutdown >/dev/null 2>&1 || true  # no server left running after the tests
+
 echo "== Python tests"
 # Run from tests/ so `import tflite_sparse` is the installed package (with its
 # compiled delegate), not the source tree.
