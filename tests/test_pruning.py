@@ -78,8 +78,6 @@ def test_report_of_stripped_model_detects_blocks(pruned_mbv1_block4):
 
 
 def test_strip_removes_wrappers_and_keeps_outputs(pruned_mbv1_block4):
-    from tensorflow_model_optimization.sparsity.keras import strip_pruning  # noqa: F401
-
     stripped = pruning.strip(pruned_mbv1_block4)
     assert not any("prune_low_magnitude" in layer.name for layer in stripped.layers)
     x = np.random.default_rng(1).standard_normal((2, 32, 32, 3)).astype("float32")
