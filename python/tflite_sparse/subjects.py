@@ -68,18 +68,13 @@ def pointwise_convs(model, skip: Iterable[str] = ()) -> list:
 
 def magnitude_prune(layer, sparsity: float, block: int = 1) -> None:
     """Zeroes the smallest weights of a 1x1 Conv2D in place, by blocks of
-    ``block`` consecutive output channels (ranked by the block's L1 norm)."""
+    ``block`` consecutive output channels (the converter's one-shot rule)."""
+    from tflite_sparse.converter.oneshot_prune import magnitude_prune as prune_matrix
+
     kernel, *rest = layer.get_weights()
-    in_channels, out_channels = kernel.shape[2], kernel.shape[3]
-    matrix = kernel.reshape(in_channels, out_channels)
-    full = out_channels // block * block
-    blocks = np.abs(matrix[:, :full]).reshape(in_channels, full // block, block).sum(axis=2)
-    scores = [blocks.ravel()] + ([np.abs(matrix[:, full:]).ravel()] if full < out_channels else [])
-    threshold = np.quantile(np.concatenate(scores), sparsity) if sparsity > 0 else -1.0
-    mask_blocks = np.repeat(blocks > threshold, block, axis=1)
-    mask_tail = np.abs(matrix[:, full:]) > threshold
-    mask = np.concatenate([mask_blocks, mask_tail], axis=1)
-    layer.set_weights([(matrix * mask).reshape(kernel.shape)] + rest)
+    matrix = kernel.reshape(kernel.shape[2], kernel.shape[3]).T  # Keras [I, O] -> TFLite [O, I]
+    pruned = prune_matrix(matrix, sparsity, block)
+    layer.set_weights([pruned.T.reshape(kernel.shape)] + rest)
 
 
 def mobilenet_v1(subject: Subject):
