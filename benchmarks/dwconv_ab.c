@@ -1,4 +1,4 @@
-/* Same-process A/B of the AVX-512 3x3 depthwise CHW kernels on the MobileNet
+/* Same-process A/B of the AVX-512 (or, with -DAB_AVX2, AVX2) 3x3 depthwise CHW kernels on the MobileNet
  * v1 1.0 224 layers: "old" is the generic template (dwconv_chw_simd.h)
  * compiled here under other names, "new" the library's dispatched kernels
  * (f32_dwconv2d_chw_3x3s{1,2}__avx512). Old and new alternate within every
@@ -13,9 +13,15 @@
  *   gcc $F -DAB_OLD_S=2 -c benchmarks/dwconv_ab.c -o /tmp/ab_old_s2.o
  *   gcc $F benchmarks/dwconv_ab.c /tmp/ab_old_s1.o /tmp/ab_old_s2.o \
  *       build/libtsp_kernels.a -lm -o /tmp/dwconv_ab && /tmp/dwconv_ab [reps]
+ * For AVX2 add -DAB_AVX2 to all three commands ("old" is then the template
+ * with vec_avx2.h, "new" f32_dwconv2d_chw_3x3s{1,2}__avx2).
  */
 #if defined(AB_OLD_S)
+#if defined(AB_AVX2)
+#include "dwconv/vec_avx2.h"
+#else
 #include "dwconv/vec_avx512.h"
+#endif
 #define TSP_DW_K 3
 #define TSP_DW_S AB_OLD_S
 #if AB_OLD_S == 1
@@ -54,6 +60,14 @@ static const dw_group kGroups[] = {
 };
 #define NG (sizeof kGroups / sizeof kGroups[0])
 
+/* Outputs start this many floats past a 4 KiB boundary (inputs at one), so
+ * that in and out planes do not alias modulo 4 KiB by accident (false
+ * store-to-load dependences would then penalize whichever kernel's store/load
+ * distances happen to collide). */
+#ifndef AB_OUT_SHIFT
+#define AB_OUT_SHIFT 528
+#endif
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -68,9 +82,15 @@ static float* alloc_floats(size_t n) {
 }
 
 static double run(const dw_group* g, int use_new, const float* in, const float* w, float* out) {
+#if defined(AB_AVX2)
+  const tsp_dwconv2d_chw_fn fn =
+      g->stride == 1 ? (use_new ? f32_dwconv2d_chw_3x3s1__avx2 : ab_old_3x3s1)
+                     : (use_new ? f32_dwconv2d_chw_3x3s2__avx2 : ab_old_3x3s2);
+#else
   const tsp_dwconv2d_chw_fn fn =
       g->stride == 1 ? (use_new ? f32_dwconv2d_chw_3x3s1__avx512 : ab_old_3x3s1)
                      : (use_new ? f32_dwconv2d_chw_3x3s2__avx512 : ab_old_3x3s2);
+#endif
   const size_t o = (g->in + g->stride - 1) / g->stride;
   const size_t pad = g->stride == 1 ? 1 : 0;
   const tsp_minmax relu6 = {0.0f, 6.0f};
@@ -92,15 +112,22 @@ static double median(double* v, size_t n) {
 }
 
 int main(int argc, char** argv) {
+#if defined(AB_AVX2)
+  if (!tsp_isa_supported(TSP_ISA_AVX2)) {
+    printf("AVX2 not supported\n");
+    return 0;
+  }
+#else
   if (!tsp_isa_supported(TSP_ISA_AVX512)) {
     printf("AVX-512 not supported\n");
     return 0;
   }
+#endif
   const size_t reps = argc > 1 ? (size_t)atoi(argv[1]) : 60;
   const size_t max_floats = 1024 * tsp_chw_ld(112 * 112);
   float* in = alloc_floats(max_floats);
-  float* out_a = alloc_floats(max_floats);
-  float* out_b = alloc_floats(max_floats);
+  float* out_a = alloc_floats(max_floats + AB_OUT_SHIFT) + AB_OUT_SHIFT;
+  float* out_b = alloc_floats(max_floats + AB_OUT_SHIFT) + AB_OUT_SHIFT;
   float* w = alloc_floats(1024 * 10);
   int mismatch = 0;
   for (size_t g = 0; g < NG; ++g) { /* correctness: old and new agree */
@@ -141,8 +168,8 @@ int main(int argc, char** argv) {
   }
   free(t);
   free(in);
-  free(out_a);
-  free(out_b);
+  free(out_a - AB_OUT_SHIFT);
+  free(out_b - AB_OUT_SHIFT);
   free(w);
   return mismatch;
 }

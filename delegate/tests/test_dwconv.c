@@ -238,6 +238,22 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
       check_shape_c(ks, &sq, 17 + i, &kClamps[p], rng);
     }
   }
+  /* Every small plane with the centred window and in == out size (the
+   * flat-plane schemes: column-mask periods, top/bottom boundary vectors),
+   * and every pad of row widths that fill 1..3 AVX2 blocks at stride 2. */
+  for (size_t h = 1; h <= 20; ++h) {
+    for (size_t w = 1; w <= 40; ++w) {
+      const shape same = {h, w, h, w, ks->k / 2, ks->k / 2};
+      check_shape_c(ks, &same, 2, &kClamps[(counter++) % 3], rng);
+    }
+  }
+  for (size_t w = 14; w <= 52; ++w) {
+    for (size_t p = 0; p <= 2; ++p) {
+      const shape s = {9, w, (9 + 2 * p - ks->k) / ks->stride + 1,
+                       (w + 2 * p - ks->k) / ks->stride + 1, p, p};
+      check_shape_c(ks, &s, 2, &kClamps[(counter++) % 3], rng);
+    }
+  }
 }
 
 int main(void) {
