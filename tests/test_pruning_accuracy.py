@@ -33,7 +33,9 @@ def _example():
 @pytest.mark.slow
 def test_pruned_mobilenet_keeps_accuracy_on_digits(tmp_path):
     example = _example()
-    budget = example.Budget(dense_epochs=12, prune_epochs=12)
+    # Recovery after pruning needs epochs: at 12 + 12 the gap varied from 1.5 to
+    # 3 points between runs; at 12 + 24 two seeds measured +0.9 and -0.9.
+    budget = example.Budget(dense_epochs=12, prune_epochs=24)
     [result] = example.run(
         [1.0], size=32, budget=budget, out=tmp_path, verbose=0, latency_runs=0,
         log=lambda *_: None,
