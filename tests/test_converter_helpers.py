@@ -15,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from delegate_helpers import relative_error, run  # noqa: E402,F401 - tests use helpers.relative_error
 from tflite_sparse.converter import flatbuffer as fb  # noqa: E402
 from tflite_sparse.converter.flatbuffer import schema  # noqa: E402
 from tflite_sparse.converter.oneshot_prune import magnitude_prune  # noqa: E402
@@ -52,20 +53,7 @@ def stock_interpreter(runtime: str, *, model_path=None, model_content=None, dele
 
 
 def run_model(runtime: str, data: bytes, x: np.ndarray) -> np.ndarray:
-    interpreter = stock_interpreter(runtime, model_content=data)
-    detail = interpreter.get_input_details()[0]
-    if tuple(detail["shape"]) != x.shape:
-        interpreter.resize_tensor_input(detail["index"], list(x.shape))
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(detail["index"], x)
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
-
-
-def relative_error(got: np.ndarray, want: np.ndarray) -> float:
-    scale = float(np.max(np.abs(want)))
-    assert scale > 1e-6 and np.std(want) > 1e-3 * scale, "degenerate reference output: the comparison would prove nothing"
-    return float(np.max(np.abs(got - want))) / scale
+    return run(stock_interpreter(runtime, model_content=data), x)
 
 
 def densify_only_model(sparsity, values: np.ndarray, shape) -> bytes:
