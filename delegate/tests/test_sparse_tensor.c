@@ -183,6 +183,42 @@ static void test_rejections(tsp_rng* rng) {
   fixture_free(&f);
 }
 
+/* Random corruption of segments, indices, dense sizes and the value count:
+ * every variant is either refused or decodes without touching memory outside
+ * its arrays (AddressSanitizer watches the decode). */
+static void test_random_corruption(tsp_rng* rng) {
+  for (int round = 0; round < 2000; ++round) {
+    fixture f;
+    fixture_make(&f, 8, 9, rng_below(rng, 2) ? 4 : 1, rng);
+    TfLiteDimensionMetadata* csr = &f.metadata[3];
+    int* target = NULL;
+    switch (rng_below(rng, 4)) {
+      case 0:
+        target = &csr->array_segments->data[rng_below(rng, (uint32_t)csr->array_segments->size)];
+        break;
+      case 1:
+        if (csr->array_indices->size)
+          target = &csr->array_indices->data[rng_below(rng, (uint32_t)csr->array_indices->size)];
+        break;
+      case 2:
+        target = &f.metadata[rng_below(rng, 3)].dense_size;
+        break;
+      default:
+        f.tensor.bytes = sizeof(float) * rng_below(rng, 80);
+        break;
+    }
+    if (target) *target += (int)rng_below(rng, 21) - 10;
+    char why[200];
+    if (tsp_sparse_validate(&f.tensor, why, sizeof(why)) == 0) {
+      float* dense = malloc(tsp_sparse_dense_bytes(&f.tensor));
+      tsp_sparse_decode(&f.tensor, dense);
+      free(dense);
+    }
+    fixture_free(&f);
+  }
+  test_record(1);
+}
+
 int main(void) {
   tsp_rng rng;
   rng_seed(&rng, 7);
@@ -190,5 +226,6 @@ int main(void) {
     test_round_trip(&rng);
     test_rejections(&rng);
   }
+  test_random_corruption(&rng);
   return test_summary();
 }
