@@ -28,11 +28,11 @@ static inline void tsp_denormals_flush_begin(tsp_fp_state* state) {
   __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
   state->saved = fpcr;
   fpcr |= TSP_FPCR_FZ;
-  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
+  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr) : "memory");
 }
 static inline void tsp_denormals_flush_end(const tsp_fp_state* state) {
   uint64_t fpcr = state->saved;
-  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
+  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr) : "memory");
 }
 #else
 static inline void tsp_denormals_flush_begin(tsp_fp_state* state) { state->saved = 0; }
