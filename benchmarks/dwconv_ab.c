@@ -41,6 +41,8 @@
 #include "dispatch.h"
 #include "ukernels.h"
 
+#include "bench_util.h"
+
 void ab_old_3x3s1(size_t, size_t, size_t, size_t, size_t, size_t, size_t, const float*, size_t,
                   const float*, float*, size_t, const tsp_minmax*);
 void ab_old_3x3s2(size_t, size_t, size_t, size_t, size_t, size_t, size_t, const float*, size_t,
@@ -68,12 +70,6 @@ static const dw_group kGroups[] = {
 #define AB_OUT_SHIFT 528
 #endif
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static float* alloc_floats(size_t n) {
   float* p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
   if (p == NULL) abort();
@@ -100,15 +96,6 @@ static double run(const dw_group* g, int use_new, const float* in, const float* 
        tsp_chw_ld(o * o), &relu6);
   }
   return now_s() - t0;
-}
-
-static int cmp_double(const void* a, const void* b) {
-  const double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
-static double median(double* v, size_t n) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 int main(int argc, char** argv) {

@@ -19,6 +19,8 @@
 #include "conv/conv_hwc2chw_pack.h"
 #include "dispatch.h"
 
+#include "bench_util.h"
+
 typedef struct {
   const char* name;
   size_t in, stride, channels, count; /* count: identical layers in the group */
@@ -35,12 +37,6 @@ static const dw_group kGroups[] = {
 };
 #define NGROUPS (sizeof kGroups / sizeof kGroups[0])
 #define NROWS (NGROUPS + 2) /* + first conv + depthwise total */
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static float* alloc_floats(size_t n) {
   float* p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
@@ -80,16 +76,6 @@ static double run_conv(const tsp_kernel_table* t, const buffers* b) {
   t->conv3x3s2c3(224, 224, 112, 112, 0, 0, 32, b->in, b->weights, b->out, tsp_chw_ld(112 * 112),
                  &relu6);
   return now_s() - t0;
-}
-
-static int cmp_double(const void* a, const void* b) {
-  const double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double* v, size_t n) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 int main(int argc, char** argv) {

@@ -29,6 +29,8 @@
 #include "dispatch.h"
 #include "kernels.h"
 
+#include "bench_util.h"
+
 typedef struct {
   uint32_t in, out, hw;
 } layer_shape;
@@ -152,16 +154,6 @@ static float run_network(const bench_data* d, const tsp_kernel_table* t, int b, 
     us[i] = now_us() - t0;
   }
   return sink;
-}
-
-static int cmp_double(const void* a, const void* b) {
-  const double x = *(const double*)a, y = *(const double*)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double* v, int n) {
-  qsort(v, n, sizeof(double), cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 /* FLOPs of block b: (non-zero, dense), as 2 * MACs over all layers. */
