@@ -42,25 +42,14 @@
 #include "ukernels.h"
 
 #include "bench_util.h"
+#include "mobilenet_v1_dw_layers.h"
 
 void ab_old_3x3s1(size_t, size_t, size_t, size_t, size_t, size_t, size_t, const float*, size_t,
                   const float*, float*, size_t, const tsp_minmax*);
 void ab_old_3x3s2(size_t, size_t, size_t, size_t, size_t, size_t, size_t, const float*, size_t,
                   const float*, float*, size_t, const tsp_minmax*);
 
-typedef struct {
-  const char* name;
-  size_t in, stride, channels, count;
-} dw_group;
-
-static const dw_group kGroups[] = {
-    {"dw 112x112 s1 x32", 112, 1, 32, 1},  {"dw 112->56 s2 x64", 112, 2, 64, 1},
-    {"dw 56x56 s1 x128", 56, 1, 128, 1},   {"dw 56->28 s2 x128", 56, 2, 128, 1},
-    {"dw 28x28 s1 x256", 28, 1, 256, 1},   {"dw 28->14 s2 x256", 28, 2, 256, 1},
-    {"dw 14x14 s1 x512 (5)", 14, 1, 512, 5}, {"dw 14->7 s2 x512", 14, 2, 512, 1},
-    {"dw 7x7 s1 x1024", 7, 1, 1024, 1},
-};
-#define NG (sizeof kGroups / sizeof kGroups[0])
+#define NG NGROUPS
 
 /* Outputs start this many floats past a 4 KiB boundary (inputs at one), so
  * that in and out planes do not alias modulo 4 KiB by accident (false
