@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+bash scripts/check-toolchains.sh host asan || exit 2
 
 echo "== C tests (Release)"
 cmake -S . -B build/tests -DCMAKE_BUILD_TYPE=Release >/dev/null

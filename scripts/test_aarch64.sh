@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cross-builds the delegate and the C kernel tests for aarch64 and runs the
 # tests under user-mode QEMU (NEON kernels against the scalar references).
-# Installs nothing. Needs, on Debian/Ubuntu:
-#   apt-get install -y gcc-aarch64-linux-gnu qemu-user
+# Installs nothing: scripts/install-system-deps.sh does (gcc-aarch64-linux-gnu,
+# libc6-dev-arm64-cross, qemu-user).
 # Two passes, like scripts/test.sh: Release, then AddressSanitizer + UBSan
 # (the tests' exact-size buffers make ASan catch any NEON load or store past
 # a row or plane; LeakSanitizer cannot run under qemu-user and is off).
@@ -14,19 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 build_dir=${BUILD_DIR:-build/aarch64}
-sysroot=/usr/aarch64-linux-gnu
-
-missing=()
-command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=("aarch64-linux-gnu-gcc (package gcc-aarch64-linux-gnu)")
-command -v qemu-aarch64 >/dev/null 2>&1 || missing+=("qemu-aarch64 (package qemu-user)")
-[ -d "$sysroot/lib" ] || missing+=("$sysroot/lib, the aarch64 libc (package libc6-arm64-cross, pulled in by gcc-aarch64-linux-gnu)")
-command -v cmake >/dev/null 2>&1 || missing+=("cmake")
-if [ ${#missing[@]} -ne 0 ]; then
-  echo "test_aarch64.sh: missing:" >&2
-  for m in "${missing[@]}"; do echo "  - $m" >&2; done
-  echo "install with: apt-get install -y gcc-aarch64-linux-gnu qemu-user" >&2
-  exit 2
-fi
+checks=(aarch64)
+[ "${TSP_AARCH64_ASAN:-1}" = "0" ] || checks+=(aarch64-asan)
+# Builds, links and runs a trivial program per toolchain; names the missing package.
+bash scripts/check-toolchains.sh "${checks[@]}" || exit 2
 
 toolchain=cmake/aarch64-linux-gnu.cmake
 

@@ -24,11 +24,7 @@ for arg in "$@"; do
   esac
 done
 
-if ! command -v bazel >/dev/null 2>&1; then
-  echo "bazel not found: install Debian's Bazel 4.2.3 with" >&2
-  echo "  apt-get install bazel-bootstrap" >&2
-  exit 2
-fi
+bash scripts/check-toolchains.sh bazel || exit 2
 
 if [ "$expunge" = 1 ]; then
   bazel clean --expunge >/dev/null 2>&1 || true
