@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "ops/ops.h"
 
 typedef struct {
@@ -109,6 +110,8 @@ static int keep_sparse_components(claim_state* s, tsp_claim* claim) {
     int keep = s->candidate[n] && has_sparse[find_root(parent, n)];
     if (keep) claim->nodes->data[count++] = n;
     claim->sparse[n] = (char)(keep && s->facts[n].sparse_conv);
+    claim->reads_nhwc[n] = (char)s->facts[n].reads_nhwc;
+    claim->saved_ns[n] = keep ? s->facts[n].saved_ns : 0.0;
   }
   claim->nodes->size = count;
   free(parent);
@@ -142,8 +145,12 @@ int tsp_claim_run(const tsp_graph* graph, const tsp_options* options, tsp_claim*
   s.candidate = calloc((size_t)s.num_nodes, 1);
   claim->nodes = malloc(sizeof(TfLiteIntArray) + sizeof(int) * (size_t)s.num_nodes);
   claim->sparse = calloc((size_t)s.num_nodes, 1);
+  claim->reads_nhwc = calloc((size_t)s.num_nodes, 1);
+  claim->saved_ns = calloc((size_t)s.num_nodes, sizeof(double));
   claim->num_graph_nodes = s.num_nodes;
-  if (!s.facts || !s.code || !s.candidate || !claim->nodes || !claim->sparse) goto out;
+  if (!s.facts || !s.code || !s.candidate || !claim->nodes || !claim->sparse ||
+      !claim->reads_nhwc || !claim->saved_ns)
+    goto out;
   for (int n = 0; n < s.num_nodes; ++n) s.code[n] = -1;
   if (check_nodes(&s, options, why, why_size) != 0) goto done;
   for (int changed = 1; changed;) {
@@ -167,7 +174,85 @@ done:
   return status;
 }
 
-int tsp_claim_drop_dense_partitions(TfLiteContext* context, tsp_claim* claim) {
+static int in_list(const TfLiteIntArray* list, int x) {
+  for (int i = 0; i < list->size; ++i)
+    if (list->data[i] == x) return 1;
+  return 0;
+}
+
+static int node_code(const tsp_graph* graph, int n) {
+  TfLiteRegistration* reg = NULL;
+  return tsp_graph_node(graph, n, &reg) ? reg->builtin_code : -1;
+}
+
+/* Whether the partition's readers of `tensor` all read it in NHWC (the first
+ * conv, possibly behind a folded PAD): then it enters without a transpose. */
+static int read_only_as_nhwc(const tsp_graph* graph, const tsp_claim* claim,
+                             const TfLiteIntArray* nodes, int tensor, int depth) {
+  int readers = 0;
+  for (int i = 0; i < nodes->size; ++i) {
+    int n = nodes->data[i];
+    TfLiteNode* node = tsp_graph_node(graph, n, NULL);
+    if (!node || !in_list(node->inputs, tensor)) continue;
+    readers++;
+    if (claim->reads_nhwc[n]) continue;
+    if (depth == 0 && node_code(graph, n) == kTfLiteBuiltinPad &&
+        read_only_as_nhwc(graph, claim, nodes, node->outputs->data[0], 1))
+      continue;
+    return 0;
+  }
+  return readers > 0;
+}
+
+/* Floats per image of an activation that needs a transpose at the edge:
+ * float32 NHWC with more than one pixel, not a constant. */
+static double edge_floats(const tsp_graph* graph, int tensor) {
+  const TfLiteTensor* t = &graph->context->tensors[tensor];
+  if (!tsp_tensor_is_f32_rank(t, 4) || tsp_tensor_is_constant(t)) return 0.0;
+  const int* d = t->dims->data;
+  if ((double)d[1] * d[2] <= 1.0 || d[0] <= 0) return 0.0;
+  int p = graph->producer[tensor];
+  if (p >= 0 && node_code(graph, p) == kTfLiteBuiltinDensify) return 0.0;
+  return (double)d[1] * d[2] * d[3];
+}
+
+/* The cost rule of cost.h for one previewed partition. */
+static int partition_pays(const tsp_graph* graph, const tsp_claim* claim,
+                          const TfLiteDelegateParams* p) {
+  double saved = 0.0, layout = TSP_COST_PARTITION_NS;
+  for (int i = 0; i < p->nodes_to_replace->size; ++i) saved += claim->saved_ns[p->nodes_to_replace->data[i]];
+  for (int i = 0; i < p->input_tensors->size; ++i) {
+    int t = p->input_tensors->data[i];
+    if (!read_only_as_nhwc(graph, claim, p->nodes_to_replace, t, 0))
+      layout += tsp_cost_layout(edge_floats(graph, t));
+  }
+  for (int i = 0; i < p->output_tensors->size; ++i)
+    layout += tsp_cost_layout(edge_floats(graph, p->output_tensors->data[i]));
+  return saved > layout;
+}
+
+/* Marks in `drop` what one partition loses; returns 1 when anything. */
+static int judge_partition(const tsp_graph* graph, int cost_rule, const tsp_claim* claim,
+                           const TfLiteDelegateParams* p, char* drop) {
+  const TfLiteIntArray* nodes = p->nodes_to_replace;
+  int sparse = 0, dropped = 0;
+  for (int i = 0; i < nodes->size; ++i) sparse |= claim->sparse[nodes->data[i]];
+  if (!sparse || (cost_rule && !partition_pays(graph, claim, p))) {
+    for (int i = 0; i < nodes->size; ++i) drop[nodes->data[i]] = 1;
+    return 1;
+  }
+  for (int i = 0; i < nodes->size; ++i) {
+    int n = nodes->data[i];
+    TfLiteNode* node = tsp_graph_node(graph, n, NULL);
+    if (node && node_code(graph, n) == kTfLiteBuiltinDensify &&
+        in_list(p->output_tensors, node->outputs->data[0]))
+      drop[n] = 1, dropped = 1;
+  }
+  return dropped;
+}
+
+static int refine_round(const tsp_graph* graph, int cost_rule, tsp_claim* claim) {
+  TfLiteContext* context = graph->context;
   if (!context->PreviewDelegatePartitioning || claim->nodes->size == 0) return 0;
   TfLiteDelegateParams* partitions = NULL;
   int count = 0;
@@ -177,12 +262,7 @@ int tsp_claim_drop_dense_partitions(TfLiteContext* context, tsp_claim* claim) {
   char* drop = calloc((size_t)claim->num_graph_nodes, 1);
   if (!drop) return 0;
   int dropped = 0;
-  for (int p = 0; p < count; ++p) {
-    const TfLiteIntArray* nodes = partitions[p].nodes_to_replace;
-    int sparse = 0;
-    for (int i = 0; i < nodes->size; ++i) sparse |= claim->sparse[nodes->data[i]];
-    for (int i = 0; !sparse && i < nodes->size; ++i) drop[nodes->data[i]] = 1, dropped = 1;
-  }
+  for (int p = 0; p < count; ++p) dropped |= judge_partition(graph, cost_rule, claim, &partitions[p], drop);
   int kept = 0;
   for (int i = 0; i < claim->nodes->size; ++i)
     if (!drop[claim->nodes->data[i]]) claim->nodes->data[kept++] = claim->nodes->data[i];
@@ -191,8 +271,16 @@ int tsp_claim_drop_dense_partitions(TfLiteContext* context, tsp_claim* claim) {
   return dropped;
 }
 
+void tsp_claim_refine(const tsp_graph* graph, int cost_rule, tsp_claim* claim) {
+  /* Each round only removes nodes, so this ends; the bound is a safeguard. */
+  for (int round = 0; round < 64 && refine_round(graph, cost_rule, claim); ++round) {
+  }
+}
+
 void tsp_claim_release(tsp_claim* claim) {
   free(claim->nodes);
   free(claim->sparse);
+  free(claim->reads_nhwc);
+  free(claim->saved_ns);
   memset(claim, 0, sizeof(*claim));
 }

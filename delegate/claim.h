@@ -12,16 +12,22 @@
 typedef struct {
   TfLiteIntArray* nodes; /* claimed node indices, ascending */
   char* sparse;          /* node index -> 1 for a sparse 1x1 conv */
-  int num_graph_nodes;   /* size of `sparse` */
+  char* reads_nhwc;      /* node index -> 1 when it reads its input in NHWC */
+  double* saved_ns;      /* node index -> estimated time saved per image (cost.h) */
+  int num_graph_nodes;   /* size of the per-node arrays */
 } tsp_claim;
 
 /* Returns 0, or -1 with a message in why (a bad model, or out of memory). */
 int tsp_claim_run(const tsp_graph* graph, const tsp_options* options, tsp_claim* claim,
                   char* why, size_t why_size);
 
-/* Drops the nodes of the partitions TFLite would form that contain no sparse
- * 1x1 conv. Returns 1 when the claim changed. */
-int tsp_claim_drop_dense_partitions(TfLiteContext* context, tsp_claim* claim);
+/* Previews the partitions TFLite would form from the claim and drops, until
+ * none is left to drop:
+ *  - a DENSIFY whose dense output leaves its partition (it would run at every
+ *    invoke, and TFLite decodes it once and caches it when it keeps the node);
+ *  - every partition without a sparse 1x1 conv (dense belongs to XNNPACK);
+ *  - with cost_rule, every partition cost.h expects to lose to TFLite. */
+void tsp_claim_refine(const tsp_graph* graph, int cost_rule, tsp_claim* claim);
 
 void tsp_claim_release(tsp_claim* claim);
 

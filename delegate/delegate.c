@@ -107,10 +107,9 @@ static TfLiteStatus delegate_prepare(TfLiteContext* context, TfLiteDelegate* del
     tsp_graph_release(&graph);
     return kTfLiteError;
   }
-  /* TFLite may cut a claimed run into several partitions; drop those left
-   * without a sparse conv, a few rounds at most. */
-  for (int round = 0; round < 4 && tsp_claim_drop_dense_partitions(context, &claim); ++round) {
-  }
+  /* TFLite may cut a claimed run into several partitions: keep only those
+   * that pay (claim.h). */
+  tsp_claim_refine(&graph, self->options.cost_rule, &claim);
   TfLiteStatus status = kTfLiteOk;
   if (claim.nodes->size > 0) status = replace_claimed(context, self, &claim, &graph);
   tsp_claim_release(&claim);

@@ -9,6 +9,7 @@ void tsp_options_default(tsp_options* options) {
   options->min_sparsity = 0.5f;
   options->profile = 0;
   options->flush_denormals = 1;
+  options->cost_rule = 1;
 }
 
 static int parse_bool(const char* value, int* out) {
@@ -63,6 +64,7 @@ int tsp_options_set(tsp_options* options, const char* key, const char* value, ch
   }
   int* flag = !strcmp(key, "profile")           ? &options->profile
               : !strcmp(key, "flush_denormals") ? &options->flush_denormals
+              : !strcmp(key, "cost_rule")       ? &options->cost_rule
                                                 : NULL;
   if (flag) {
     if (parse_bool(value, flag) == 0) return 0;
@@ -71,7 +73,7 @@ int tsp_options_set(tsp_options* options, const char* key, const char* value, ch
   }
   snprintf(why, size,
            "tflite-sparse: unknown option '%s' (known: isa, min_sparsity, profile, "
-           "flush_denormals)",
+           "flush_denormals, cost_rule)",
            key);
   return -1;
 }

@@ -11,6 +11,7 @@ typedef struct {
   float min_sparsity;  /* a 1x1 conv with at least this zero fraction is sparse */
   int profile;
   int flush_denormals;
+  int cost_rule; /* 1: claim only partitions expected to beat TFLite (cost.h) */
 } tsp_options;
 
 void tsp_options_default(tsp_options* options);

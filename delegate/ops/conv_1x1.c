@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cost.h"
 #include "ops/conv2d.h"
 #include "ops/weights.h"
 
@@ -40,6 +41,11 @@ int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode*
   /* A dense 1x1 conv on a single pixel is a GEMV (a classifier): TFLite's
    * dense kernels do that better than SpMM over one column. */
   if (!facts->sparse_conv && input->dims->data[1] * input->dims->data[2] <= 1) return 0;
+  if (facts->sparse_conv) {
+    double macs = (double)input->dims->data[1] * input->dims->data[2] * wd->data[0] * wd->data[3];
+    facts->saved_ns = tsp_cost_sparse_conv_saving(macs, 1.0 - sparsity,
+                                                  tsp_weight_declared_block(&source));
+  }
   facts->supported = 1;
   return 0;
 }

@@ -13,6 +13,7 @@ typedef struct {
   int sparse_conv;     /* a 1x1 conv with at least min_sparsity zeros */
   int reads_nhwc;      /* reads its activation input in NHWC (first conv) */
   int folds_producer_pad; /* may absorb a PAD feeding its input */
+  double saved_ns;     /* per image, estimated time saved over dense TFLite (cost.h) */
   char why[200];       /* reason when a model error (not just unsupported) */
 } tsp_check;
 

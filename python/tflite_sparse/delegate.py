@@ -64,13 +64,13 @@ def _option_string(key: str, value: Any) -> str:
                 f"delegate option min_sparsity={value!r} must be in [0, 1)"
             )
         return repr(number)
-    if key in ("profile", "flush_denormals"):
+    if key in ("profile", "flush_denormals", "cost_rule"):
         if value in (True, False, 0, 1, "0", "1", "true", "false"):
             return "1" if value in (True, 1, "1", "true") else "0"
         raise DelegateOptionError(f"delegate option {key}={value!r} must be a boolean")
     raise DelegateOptionError(
         f"unknown delegate option {key!r}; known options: isa, min_sparsity, "
-        "profile, flush_denormals"
+        "profile, flush_denormals, cost_rule"
     )
 
 

@@ -1,0 +1,34 @@
+/* The delegate's cost rule: claim a partition only when it is estimated to
+ * run faster than TFLite would run the same nodes.
+ *
+ * Per image, the estimate credits each sparse 1x1 convolution with the time
+ * it saves over XNNPACK's dense kernel and charges each activation that
+ * crosses the partition edge (an NHWC<->CHW transpose) with the time of the
+ * transpose. Every other claimed node (depthwise, pooling, element-wise) is
+ * taken to cost about what XNNPACK spends on it. A partition is kept when
+ * saved > layout + fixed overhead. The constants were measured on an AMD EPYC
+ * (Zen 5) core, one thread; they matter only as ratios. */
+#ifndef TFLITE_SPARSE_COST_H_
+#define TFLITE_SPARSE_COST_H_
+
+#include <stddef.h>
+
+/* Nanoseconds per multiply-add. */
+#define TSP_COST_DENSE_NS_PER_MAC 0.0105   /* XNNPACK dense 1x1, ~190 GFLOP/s */
+#define TSP_COST_BLOCK1_NS_PER_MAC 0.026   /* ours, per stored MAC, unstructured */
+#define TSP_COST_BLOCK2_NS_PER_MAC 0.015
+#define TSP_COST_BLOCK4_NS_PER_MAC 0.0105
+/* Nanoseconds per float moved by an edge transpose (read + strided write). */
+#define TSP_COST_LAYOUT_NS_PER_FLOAT 0.45
+/* Fixed cost of one delegated partition (its invoke, its steps' setup). */
+#define TSP_COST_PARTITION_NS 2000.0
+
+/* Time a sparse 1x1 conv of `macs` dense multiply-adds per image, storing
+ * a fraction `density` of its weights in blocks of `block` output channels,
+ * saves over dense XNNPACK (may be negative). */
+double tsp_cost_sparse_conv_saving(double macs, double density, int block);
+
+/* Time of transposing `floats` floats of one image at a partition edge. */
+double tsp_cost_layout(double floats);
+
+#endif /* TFLITE_SPARSE_COST_H_ */
