@@ -4,6 +4,11 @@
 
 #include "ukernels.h"
 
+#define ELEMENTWISE(isa)                                                        \
+  .vclamp = f32_vclamp__##isa, .vsigmoid = f32_vsigmoid__##isa, .vswish = f32_vswish__##isa, \
+  .vhswish = f32_vhswish__##isa, .vadd = f32_vadd__##isa, .vmul = f32_vmul__##isa,            \
+  .vmulc_chw = f32_vmulc_chw__##isa
+
 #define SPMM_ROW(isa, t0, t1, t2, b) \
   { f32_spmm_##t0##x##b##__##isa, f32_spmm_##t1##x##b##__##isa, f32_spmm_##t2##x##b##__##isa }
 
@@ -20,6 +25,7 @@ static const tsp_kernel_table kScalarTable = {
     .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__scalar,
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__scalar,
     .gavgpool = f32_gavgpool_chw__scalar,
+    ELEMENTWISE(scalar),
 };
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -35,6 +41,7 @@ static const tsp_kernel_table kAvx2Table = {
     .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__avx2,
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx2,
     .gavgpool = f32_gavgpool_chw__avx2,
+    ELEMENTWISE(avx2),
 };
 
 static const tsp_kernel_table kAvx512Table = {
@@ -49,6 +56,7 @@ static const tsp_kernel_table kAvx512Table = {
     .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__avx512,
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
+    ELEMENTWISE(avx512),
 };
 #endif
 
@@ -66,6 +74,7 @@ static const tsp_kernel_table kNeonTable = {
     .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__neon,
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__neon,
     .gavgpool = f32_gavgpool_chw__neon,
+    ELEMENTWISE(neon),
 };
 #endif
 

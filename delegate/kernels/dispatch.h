@@ -26,6 +26,10 @@ typedef struct {
   tsp_dwconv2d_chw_fn dwconv3x3s1, dwconv3x3s2, dwconv5x5s1, dwconv5x5s2;
   tsp_conv_hwc2chw_fn conv3x3s2c3;
   tsp_gavgpool_chw_fn gavgpool;
+  /* element-wise */
+  tsp_vunary_fn vclamp, vsigmoid, vswish, vhswish;
+  tsp_vbinary_fn vadd, vmul;
+  tsp_vmulc_chw_fn vmulc_chw;
 } tsp_kernel_table;
 
 /* Whether this CPU (and this build) can run the ISA. */

@@ -126,4 +126,19 @@ typedef void (*tsp_conv_hwc2chw_fn)(size_t in_h, size_t in_w, size_t out_h,
 typedef void (*tsp_gavgpool_chw_fn)(size_t spatial, size_t channels,
                                     const float* input, size_t ld, float* output);
 
+/* ----------------------------------------------- element-wise, any layout ---
+ * Flat kernels over n floats (a CHW value is n = channels * ld floats; the
+ * padding columns are computed on like any other). The clamp fuses an
+ * activation ([-inf, inf] for none); NaN propagates through it.
+ *   unary : y = clamp(f(x)), f = identity (RELU/RELU6), sigmoid, swish
+ *           (x * sigmoid(x)), hard swish (x * relu6(x + 3) / 6);
+ *   binary: y = clamp(a + b) / clamp(a * b); y may alias an input;
+ *   vmulc_chw: y[c*stride + i] = clamp(x[c*stride + i] * scale[c]), i < n
+ *           (squeeze-excitation's per-channel MUL). */
+typedef void (*tsp_vunary_fn)(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+typedef void (*tsp_vbinary_fn)(size_t n, const float* a, const float* b, float* y,
+                               const tsp_minmax* clamp);
+typedef void (*tsp_vmulc_chw_fn)(size_t channels, size_t n, const float* x, size_t stride,
+                                 const float* scale, float* y, const tsp_minmax* clamp);
+
 #endif /* TFLITE_SPARSE_KERNELS_H_ */

@@ -65,4 +65,34 @@ void f32_gavgpool_chw__avx2(size_t spatial, size_t channels, const float* input,
 void f32_gavgpool_chw__avx512(size_t spatial, size_t channels, const float* input, size_t ld, float* output);
 void f32_gavgpool_chw__neon(size_t spatial, size_t channels, const float* input, size_t ld, float* output);
 
+/* Element-wise: unary (clamp, sigmoid, swish, hard swish), binary (add, mul), per-channel scale. */
+void f32_vclamp__scalar(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vsigmoid__scalar(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vswish__scalar(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vhswish__scalar(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vadd__scalar(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmul__scalar(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmulc_chw__scalar(size_t channels, size_t n, const float* x, size_t stride, const float* scale, float* y, const tsp_minmax* clamp);
+void f32_vclamp__avx2(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vsigmoid__avx2(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vswish__avx2(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vhswish__avx2(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vadd__avx2(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmul__avx2(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmulc_chw__avx2(size_t channels, size_t n, const float* x, size_t stride, const float* scale, float* y, const tsp_minmax* clamp);
+void f32_vclamp__avx512(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vsigmoid__avx512(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vswish__avx512(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vhswish__avx512(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vadd__avx512(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmul__avx512(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmulc_chw__avx512(size_t channels, size_t n, const float* x, size_t stride, const float* scale, float* y, const tsp_minmax* clamp);
+void f32_vclamp__neon(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vsigmoid__neon(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vswish__neon(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vhswish__neon(size_t n, const float* x, float* y, const tsp_minmax* clamp);
+void f32_vadd__neon(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmul__neon(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
+void f32_vmulc_chw__neon(size_t channels, size_t n, const float* x, size_t stride, const float* scale, float* y, const tsp_minmax* clamp);
+
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */
