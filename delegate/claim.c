@@ -38,6 +38,35 @@ static int readers_accept(const claim_state* s, int tensor, int slot, int want_c
   return 1;
 }
 
+/* Every reader of every output of node n is a candidate (and there is one). */
+static int all_readers_candidates(const claim_state* s, TfLiteNode* node) {
+  for (int o = 0; o < node->outputs->size; ++o) {
+    int tensor = node->outputs->data[o];
+    if (tensor < 0 || s->graph->consumer_count[tensor] == 0) return 0;
+    for (int i = 0; i < s->plan->size; ++i) {
+      int m = s->plan->data[i];
+      TfLiteNode* reader = node_at(s, m);
+      for (int k = 0; reader && k < reader->inputs->size; ++k)
+        if (reader->inputs->data[k] == tensor && !s->candidate[m]) return 0;
+    }
+  }
+  return 1;
+}
+
+/* A node whose output feeds the first conv (a Rescaling stem's MUL) would
+ * make that conv read from inside the partition, where it cannot: such a
+ * node stays with TFLite. PAD is the exception: the conv folds it. */
+static int feeds_nhwc_reader(const claim_state* s, TfLiteNode* node) {
+  int tensor = node->outputs->size > 0 ? node->outputs->data[0] : -1;
+  for (int i = 0; tensor >= 0 && i < s->plan->size; ++i) {
+    int m = s->plan->data[i];
+    TfLiteNode* reader = node_at(s, m);
+    if (!reader || !s->candidate[m] || !s->facts[m].reads_nhwc) continue;
+    if (tsp_node_input(reader, 0) == tensor) return 1;
+  }
+  return 0;
+}
+
 /* The first conv reads NHWC: its input (behind a folded PAD) must come from
  * outside the delegate. */
 static int nhwc_input_is_external(const claim_state* s, TfLiteNode* node) {
@@ -56,8 +85,41 @@ static int still_claimable(const claim_state* s, int n) {
     return readers_accept(s, node->outputs->data[0], 0, -1, 1);
   if (s->code[n] == kTfLiteBuiltinDensify)
     return readers_accept(s, node->outputs->data[0], 1, kTfLiteBuiltinConv2d, 0);
-  if (s->facts[n].reads_nhwc) return nhwc_input_is_external(s, node);
+  if (s->facts[n].reads_nhwc && !nhwc_input_is_external(s, node)) return 0;
+  if (s->facts[n].only_internal_readers && !all_readers_candidates(s, node)) return 0;
+  if (feeds_nhwc_reader(s, node)) return 0;
   return 1;
+}
+
+/* Squeeze-excitation: a dense 1x1 conv on a 1x1 map is claimed only when its
+ * result flows, through other 1x1-map nodes, into the scale of a per-channel
+ * MUL. A classifier or a head conv after the global pool stays with TFLite
+ * (its GEMV is XNNPACK's job). Walks the plan backwards once. */
+static int drop_dense_pixel_convs_outside_se(claim_state* s) {
+  int num_tensors = s->graph->num_tensors;
+  char* feeds = calloc((size_t)num_tensors + 1, 1);
+  if (!feeds) return 0;
+  int changed = 0;
+  for (int i = s->plan->size - 1; i >= 0; --i) {
+    int n = s->plan->data[i];
+    TfLiteNode* node = s->candidate[n] ? node_at(s, n) : NULL;
+    if (!node) continue;
+    if (s->facts[n].scale_tensor >= 0) feeds[s->facts[n].scale_tensor] = 1;
+    int out = node->outputs->size > 0 ? node->outputs->data[0] : -1;
+    int out_feeds = out >= 0 && out < num_tensors && feeds[out];
+    if (s->facts[n].se_only && !out_feeds) {
+      s->candidate[n] = 0;
+      changed = 1;
+      continue;
+    }
+    if (!s->facts[n].on_pixel || !out_feeds) continue;
+    for (int k = 0; k < node->inputs->size; ++k) {
+      int t = node->inputs->data[k];
+      if (t >= 0 && t < num_tensors) feeds[t] = 1;
+    }
+  }
+  free(feeds);
+  return changed;
 }
 
 static int find_root(int* parent, int x) {
@@ -75,6 +137,7 @@ static int check_nodes(claim_state* s, const tsp_options* options, char* why, si
     s->code[n] = reg->builtin_code;
     const tsp_op* op = tsp_find_op(reg->builtin_code);
     if (!op) continue;
+    s->facts[n].scale_tensor = -1;
     if (op->check(&ctx, n, node, &s->facts[n]) < 0) {
       snprintf(why, size, "tflite-sparse: node %d (%s): %s", n, op->name, s->facts[n].why);
       return -1;
@@ -111,6 +174,7 @@ static int keep_sparse_components(claim_state* s, tsp_claim* claim) {
     if (keep) claim->nodes->data[count++] = n;
     claim->sparse[n] = (char)(keep && s->facts[n].sparse_conv);
     claim->reads_nhwc[n] = (char)s->facts[n].reads_nhwc;
+    claim->no_export[n] = (char)(s->code[n] == kTfLiteBuiltinDensify || s->facts[n].only_internal_readers);
     claim->saved_ns[n] = keep ? s->facts[n].saved_ns : 0.0;
   }
   claim->nodes->size = count;
@@ -146,15 +210,16 @@ int tsp_claim_run(const tsp_graph* graph, const tsp_options* options, tsp_claim*
   claim->nodes = malloc(sizeof(TfLiteIntArray) + sizeof(int) * (size_t)s.num_nodes);
   claim->sparse = calloc((size_t)s.num_nodes, 1);
   claim->reads_nhwc = calloc((size_t)s.num_nodes, 1);
+  claim->no_export = calloc((size_t)s.num_nodes, 1);
   claim->saved_ns = calloc((size_t)s.num_nodes, sizeof(double));
   claim->num_graph_nodes = s.num_nodes;
   if (!s.facts || !s.code || !s.candidate || !claim->nodes || !claim->sparse ||
-      !claim->reads_nhwc || !claim->saved_ns)
+      !claim->reads_nhwc || !claim->no_export || !claim->saved_ns)
     goto out;
   for (int n = 0; n < s.num_nodes; ++n) s.code[n] = -1;
   if (check_nodes(&s, options, why, why_size) != 0) goto done;
   for (int changed = 1; changed;) {
-    changed = 0;
+    changed = drop_dense_pixel_convs_outside_se(&s);
     for (int i = 0; i < s.plan->size; ++i) {
       int n = s.plan->data[i];
       if (s.candidate[n] && !still_claimable(&s, n)) s.candidate[n] = 0, changed = 1;
@@ -244,9 +309,8 @@ static int judge_partition(const tsp_graph* graph, int cost_rule, const tsp_clai
   for (int i = 0; i < nodes->size; ++i) {
     int n = nodes->data[i];
     TfLiteNode* node = tsp_graph_node(graph, n, NULL);
-    if (node && node_code(graph, n) == kTfLiteBuiltinDensify &&
-        in_list(p->output_tensors, node->outputs->data[0]))
-      drop[n] = 1, dropped = 1;
+    for (int o = 0; node && claim->no_export[n] && o < node->outputs->size; ++o)
+      if (in_list(p->output_tensors, node->outputs->data[o])) drop[n] = 1, dropped = 1;
   }
   return dropped;
 }
@@ -281,6 +345,7 @@ void tsp_claim_release(tsp_claim* claim) {
   free(claim->nodes);
   free(claim->sparse);
   free(claim->reads_nhwc);
+  free(claim->no_export);
   free(claim->saved_ns);
   memset(claim, 0, sizeof(*claim));
 }

@@ -13,6 +13,7 @@ typedef struct {
   TfLiteIntArray* nodes; /* claimed node indices, ascending */
   char* sparse;          /* node index -> 1 for a sparse 1x1 conv */
   char* reads_nhwc;      /* node index -> 1 when it reads its input in NHWC */
+  char* no_export;       /* node index -> 1 when its output must not leave the partition */
   double* saved_ns;      /* node index -> estimated time saved per image (cost.h) */
   int num_graph_nodes;   /* size of the per-node arrays */
 } tsp_claim;
@@ -24,7 +25,8 @@ int tsp_claim_run(const tsp_graph* graph, const tsp_options* options, tsp_claim*
 /* Previews the partitions TFLite would form from the claim and drops, until
  * none is left to drop:
  *  - a DENSIFY whose dense output leaves its partition (it would run at every
- *    invoke, and TFLite decodes it once and caches it when it keeps the node);
+ *    invoke, and TFLite decodes it once and caches it when it keeps the node),
+ *    or a shape node (SHAPE, PACK...) whose int32 output would;
  *  - every partition without a sparse 1x1 conv (dense belongs to XNNPACK);
  *  - with cost_rule, every partition cost.h expects to lose to TFLite. */
 void tsp_claim_refine(const tsp_graph* graph, int cost_rule, tsp_claim* claim);

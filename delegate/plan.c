@@ -59,6 +59,7 @@ tsp_step* tsp_plan_add_step(tsp_plan* plan, int node, const char* op, const tsp_
   step->op = op;
   step->ops = ops;
   step->in = in;
+  step->in2 = -1;
   step->out = out;
   step->data = data;
   return step;
@@ -120,8 +121,9 @@ TfLiteStatus tsp_plan_prepare(tsp_plan* plan) {
     tsp_value* out = &plan->values[step->out];
     if (out->chw) set_ld(out);
     if (out->external && resize_external(plan, out) != kTfLiteOk) return kTfLiteError;
-    int used[2] = {step->in, step->out};
-    for (int k = 0; k < 2; ++k) {
+    int used[3] = {step->in, step->out, step->in2};
+    for (int k = 0; k < 3; ++k) {
+      if (used[k] < 0) continue;
       tsp_value* v = &plan->values[used[k]];
       if (!v->chw) continue;
       if (v->first_step < 0) v->first_step = s;

@@ -43,6 +43,7 @@ typedef struct tsp_step {
   const char* op; /* TFLite op name */
   const tsp_step_ops* ops;
   int in, out; /* value indices */
+  int in2;     /* second input value (binary ops), or -1 */
   void* data;  /* op-specific, owned */
   double flops; /* per image, for reports */
   uint64_t ns, runs; /* profiling */

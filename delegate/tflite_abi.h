@@ -251,13 +251,32 @@ typedef struct {
   bool keep_dims;
 } TfLiteReducerParams;
 
+typedef struct {
+  TfLiteFusedActivation activation;
+  bool pot_scale_int16;
+} TfLiteAddParams;
+
+typedef struct {
+  TfLiteFusedActivation activation;
+} TfLiteMulParams;
+
 /* ---- builtin operator codes (schema BuiltinOperator) ---- */
 enum {
   kTfLiteBuiltinAdd = 0,
   kTfLiteBuiltinConv2d = 3,
   kTfLiteBuiltinDepthwiseConv2d = 4,
+  kTfLiteBuiltinLogistic = 14,
+  kTfLiteBuiltinMul = 18,
+  kTfLiteBuiltinRelu = 19,
+  kTfLiteBuiltinReluN1To1 = 20,
+  kTfLiteBuiltinRelu6 = 21,
+  kTfLiteBuiltinReshape = 22,
   kTfLiteBuiltinPad = 34,
   kTfLiteBuiltinMean = 40,
+  kTfLiteBuiltinStridedSlice = 45,
+  kTfLiteBuiltinShape = 77,
+  kTfLiteBuiltinPack = 83,
+  kTfLiteBuiltinHardSwish = 117,
   kTfLiteBuiltinDensify = 124,
 };
 

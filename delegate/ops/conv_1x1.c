@@ -38,9 +38,11 @@ int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode*
   if (found != 0) return found < 0 ? -1 : 0;
   double sparsity = tsp_weight_sparsity(&source);
   facts->sparse_conv = sparsity >= ctx->options->min_sparsity;
-  /* A dense 1x1 conv on a single pixel is a GEMV (a classifier): TFLite's
-   * dense kernels do that better than SpMM over one column. */
-  if (!facts->sparse_conv && input->dims->data[1] * input->dims->data[2] <= 1) return 0;
+  /* A dense 1x1 conv on a single pixel is a GEMV: a classifier stays with
+   * TFLite, a squeeze-excitation conv is claimed to keep the body whole
+   * (claim.c decides which is which). */
+  facts->on_pixel = input->dims->data[1] * input->dims->data[2] <= 1;
+  facts->se_only = !facts->sparse_conv && facts->on_pixel;
   if (facts->sparse_conv) {
     double macs = (double)input->dims->data[1] * input->dims->data[2] * wd->data[0] * wd->data[3];
     facts->saved_ns = tsp_cost_sparse_conv_saving(macs, 1.0 - sparsity,

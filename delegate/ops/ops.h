@@ -14,6 +14,10 @@ typedef struct {
   int reads_nhwc;      /* reads its activation input in NHWC (first conv) */
   int folds_producer_pad; /* may absorb a PAD feeding its input */
   double saved_ns;     /* per image, estimated time saved over dense TFLite (cost.h) */
+  int only_internal_readers; /* claim only when every reader is claimed too */
+  int se_only;         /* a dense conv on a 1x1 map: claim only inside a squeeze-excitation */
+  int on_pixel;        /* works on 1x1 maps (squeeze-excitation's vectors) */
+  int scale_tensor;    /* per-channel MUL: the 1x1 scale input, else -1 */
   char why[200];       /* reason when a model error (not just unsupported) */
 } tsp_check;
 
@@ -73,5 +77,35 @@ extern const tsp_op tsp_op_depthwise_conv2d; /* ops/depthwise_conv2d.c */
 extern const tsp_op tsp_op_mean;            /* ops/mean.c */
 extern const tsp_op tsp_op_pad;             /* ops/pad.c */
 extern const tsp_op tsp_op_densify;         /* ops/densify.c */
+extern const tsp_op tsp_op_add;             /* ops/add.c */
+extern const tsp_op tsp_op_mul;             /* ops/mul.c: element-wise, per channel, swish */
+extern const tsp_op tsp_op_logistic;        /* ops/unary.c */
+extern const tsp_op tsp_op_hard_swish;      /* ops/unary.c */
+extern const tsp_op tsp_op_relu;            /* ops/unary.c */
+extern const tsp_op tsp_op_relu6;           /* ops/unary.c */
+extern const tsp_op tsp_op_relu_n1_to_1;    /* ops/unary.c */
+extern const tsp_op tsp_op_reshape;         /* ops/reshape.c: no-op on 1x1 maps */
+extern const tsp_op tsp_op_shape;           /* ops/shape_nodes.c: shape arithmetic of a RESHAPE */
+extern const tsp_op tsp_op_strided_slice;   /* ops/shape_nodes.c */
+extern const tsp_op tsp_op_pack;            /* ops/shape_nodes.c */
+
+/* ---- helpers for the element-wise ops (ops/elementwise.c) ---- */
+/* Float32 activation of rank 4 (NHWC) or 2 (NC); its pixels per image via *pixels. */
+int tsp_is_activation(const TfLiteTensor* t, long* pixels);
+/* Both tensors have the same dims. */
+int tsp_same_shape(const TfLiteTensor* a, const TfLiteTensor* b);
+/* Pixels (h * w) of a plan value. */
+static inline long tsp_value_pixels(const tsp_value* v) { return (long)v->h * v->w; }
+/* Step shape function of the element-wise ops: the output has the input's
+ * shape (and the second input's, when there is one). */
+TfLiteStatus tsp_elementwise_reshape(tsp_plan* plan, tsp_step* step);
+/* Floats of a CHW value over the whole batch, padding columns included. */
+static inline size_t tsp_value_floats(const tsp_value* v) {
+  return (size_t)v->n * (size_t)v->c * v->ld;
+}
+/* The MUL node's input x when it computes x * LOGISTIC(x) with a LOGISTIC of
+ * this partition whose output nothing else reads (swish, fused into one
+ * step); -1 otherwise. */
+int tsp_mul_swish_input(const tsp_builder* builder, const TfLiteNode* mul);
 
 #endif /* TFLITE_SPARSE_OPS_H_ */

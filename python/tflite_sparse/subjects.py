@@ -105,3 +105,71 @@ def to_tflite(model, sparse: bool) -> bytes:
     if sparse:
         converter.optimizations = [tf.lite.Optimize.EXPERIMENTAL_SPARSITY]
     return converter.convert()
+
+
+# ---------------------------------------------------------------- families ---
+FAMILIES = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
+            "efficientnet_b0", "efficientnet_b1", "resnet50")
+
+
+@dataclass(frozen=True)
+class FamilySubject:
+    """A benchmark/test model of one family: Keras application, random
+    weights, BatchNorm calibrated, 1x1 convs pruned (see spatial_pointwise_convs)."""
+
+    family: str = "mobilenet_v2"
+    alpha: float = 1.0
+    size: int = 224
+    sparsity: float = 0.85
+    block: int = 1
+    block_from: int = 0  # prune with ``block`` from this pointwise conv on (earlier: block 1)
+    seed: int = 0
+
+
+def family_keras_model(family: str, alpha: float = 1.0, size: int = 224, seed: int = 0):
+    """The dense Keras application of ``family`` (random weights, logits out)."""
+    keras = _keras()
+    keras.utils.set_random_seed(seed)
+    shape = (size, size, 3)
+    apps = keras.applications
+    if family == "mobilenet_v1":
+        return apps.MobileNet(weights=None, alpha=alpha, input_shape=shape, classifier_activation=None)
+    if family == "mobilenet_v2":
+        return apps.MobileNetV2(weights=None, alpha=alpha, input_shape=shape, classifier_activation=None)
+    if family == "mobilenet_v3_small":
+        return apps.MobileNetV3Small(weights=None, alpha=alpha, input_shape=shape, classifier_activation=None)
+    if family == "mobilenet_v3_large":
+        return apps.MobileNetV3Large(weights=None, alpha=alpha, input_shape=shape, classifier_activation=None)
+    if family in ("efficientnet_b0", "efficientnet_b1"):
+        builder = apps.EfficientNetB0 if family.endswith("b0") else apps.EfficientNetB1
+        return builder(weights=None, input_shape=shape, classifier_activation=None)
+    if family == "resnet50":
+        return apps.ResNet50(weights=None, input_shape=shape, classifier_activation=None)
+    raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+
+
+def spatial_pointwise_convs(model) -> list:
+    """The 1x1 stride-1 Conv2D layers that run on more than one pixel: what
+    the paper prunes. Squeeze-excitation convs and convs after the global pool
+    (a head or a classifier) work on one pixel and stay dense."""
+    return [
+        layer
+        for layer in pointwise_convs(model)
+        if tuple(layer.strides) == (1, 1)
+        and layer.output.shape[1] is not None
+        and layer.output.shape[1] * layer.output.shape[2] > 1
+    ]
+
+
+def family_model(subject: FamilySubject):
+    """A calibrated, pruned Keras model for ``subject``."""
+    model = family_keras_model(subject.family, subject.alpha, subject.size, subject.seed)
+    rng = np.random.default_rng(subject.seed)
+    scale = 255.0 if subject.family.startswith(("efficientnet", "mobilenet_v3")) else 1.0
+    images = rng.uniform(0 if scale > 1 else -1, scale, (4, subject.size, subject.size, 3))
+    calibrate_batchnorm(model, images.astype(np.float32))
+    if subject.sparsity > 0:
+        for i, layer in enumerate(spatial_pointwise_convs(model)):
+            block = subject.block if i >= subject.block_from else 1
+            magnitude_prune(layer, subject.sparsity, block)
+    return model
