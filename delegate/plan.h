@@ -36,6 +36,10 @@ typedef struct tsp_step_ops {
   void (*release)(void* data);
   /* Appends op-specific fields to the JSON report (",\"key\":value..."). */
   void (*describe)(const struct tsp_step* step, char* buffer, size_t size);
+  /* Optional: takes over an element-wise op on its output, applied to each
+   * cache-sized chunk right after computing it (saves a pass over memory).
+   * Returns 0 when it did. */
+  int (*fuse_unary)(struct tsp_step* step, tsp_vunary_fn fn, const char* name);
 } tsp_step_ops;
 
 typedef struct tsp_step {

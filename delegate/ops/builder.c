@@ -69,3 +69,26 @@ int tsp_pad_amounts(TfLiteContext* context, const TfLiteNode* pad_node, int pads
   pads[3] = (int)v[5]; /* right */
   return 0;
 }
+
+int tsp_builder_fuse_unary(tsp_builder* builder, int x_tensor, int out_tensor, tsp_vunary_fn fn,
+                           const char* name) {
+  tsp_plan* plan = builder->plan;
+  const TfLiteIntArray* outputs = builder->params->output_tensors;
+  for (int i = 0; i < outputs->size; ++i)
+    if (outputs->data[i] == x_tensor) return 0;
+  int x = -1;
+  for (int i = 0; i < plan->num_values; ++i)
+    if (plan->values[i].key == x_tensor) x = i;
+  if (x < 0) return 0;
+  for (int s = plan->num_steps - 1; s >= 0; --s) {
+    tsp_step* step = &plan->steps[s];
+    if (step->out != x) continue;
+    if (!step->ops->fuse_unary || step->ops->fuse_unary(step, fn, name) != 0) return 0;
+    int out = tsp_builder_output_chw(builder, out_tensor);
+    if (out < 0) return 0;
+    step = &plan->steps[s]; /* the value table may have grown, not the steps */
+    step->out = out;
+    return 1;
+  }
+  return 0;
+}

@@ -1,6 +1,7 @@
 /* CONV_2D 1x1 stride 1 as SpMM over CHW: output[co] = W[co] . input + bias. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cost.h"
 #include "ops/conv2d.h"
@@ -14,7 +15,12 @@ typedef struct {
   uint32_t block;
   size_t tile;
   double sparsity;
+  tsp_vunary_fn post; /* fused element-wise op on the output (swish...), or NULL */
+  const char* post_name;
+  size_t chunk; /* columns per pass when post is set: input + output chunk fit L2 */
 } conv_1x1;
+
+#define POST_CHUNK_BYTES (256u * 1024u)
 
 int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                        tsp_check* facts) {
@@ -93,16 +99,46 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
     return tsp_plan_fail(plan, "1x1 conv (node %d): a %dx%d input is too large for the packed weights",
                          step->node, in->h, in->w);
   step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
+  size_t per_column = sizeof(float) * ((size_t)op->in_channels + op->out_channels);
+  op->chunk = POST_CHUNK_BYTES / per_column / 64 * 64;
+  if (op->chunk < 64) op->chunk = 64;
   return kTfLiteOk;
+}
+
+/* SpMM over column chunks, each followed by the fused op while it is in L2.
+ * Column j of the output depends on column j of the input only, so a chunk
+ * is the same SpMM on input + j0 (the diffs are relative). */
+static void run_with_post(const conv_1x1* op, const float* input, float* output, size_t ld,
+                          size_t out_ld) {
+  static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
+  for (size_t j0 = 0; j0 < ld; j0 += op->chunk) {
+    size_t nc = ld - j0 < op->chunk ? ld - j0 : op->chunk;
+    op->kernel(nc, &op->packed.view, input + j0, output + j0, out_ld * sizeof(float), &op->clamp);
+    for (uint32_t co = 0; co < op->out_channels; ++co)
+      op->post(nc, output + co * out_ld + j0, output + co * out_ld + j0, &kNone);
+  }
 }
 
 static void run(tsp_plan* plan, const tsp_step* step) {
   const conv_1x1* op = step->data;
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
-  for (int b = 0; b < in->n; ++b)
+  for (int b = 0; b < in->n; ++b) {
+    if (op->post) {
+      run_with_post(op, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b), in->ld, out->ld);
+      continue;
+    }
     op->kernel(in->ld, &op->packed.view, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
                out->ld * sizeof(float), &op->clamp);
+  }
+}
+
+static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
+  conv_1x1* op = step->data;
+  if (op->post) return -1;
+  op->post = fn;
+  op->post_name = name;
+  return 0;
 }
 
 static void release(void* data) {
@@ -119,10 +155,15 @@ static void describe(const tsp_step* step, char* buffer, size_t size) {
            "\"nnz_blocks\":%zu,\"tile\":%zu",
            op->in_channels, op->out_channels, op->sparsity, op->block, op->packed.nnz_blocks,
            op->tile);
+  if (op->post) {
+    size_t used = strlen(buffer);
+    snprintf(buffer + used, size - used, ",\"post\":\"%s\"", op->post_name);
+  }
 }
 
 static const tsp_step_ops kConv1x1Step = {
-    .kind = "spmm", .reshape = reshape, .run = run, .release = release, .describe = describe};
+    .kind = "spmm", .reshape = reshape, .run = run, .release = release, .describe = describe,
+    .fuse_unary = fuse_unary};
 
 TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode* node) {
   tsp_plan* plan = builder->plan;

@@ -13,7 +13,11 @@ typedef struct {
   tsp_window window;
   int channels;
   int pad_top, pad_left;
+  tsp_vunary_fn post; /* fused element-wise op on the output (swish...), or NULL */
+  const char* post_name;
 } dwconv;
+
+#define POST_GROUP_BYTES (128u * 1024u)
 
 static tsp_dwconv2d_chw_fn pick_kernel(const tsp_kernel_table* table, int k, int stride) {
   if (k == 3) return stride == 1 ? table->dwconv3x3s1 : table->dwconv3x3s2;
@@ -63,6 +67,30 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   return kTfLiteOk;
 }
 
+/* Channel groups whose planes fit L2, each followed by the fused op. */
+static void run_with_post(const dwconv* op, const tsp_value* in, const tsp_value* out,
+                          const float* src, float* dst) {
+  static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
+  size_t group = POST_GROUP_BYTES / (sizeof(float) * (in->ld + out->ld));
+  if (group < 1) group = 1;
+  for (size_t c0 = 0; c0 < (size_t)op->channels; c0 += group) {
+    size_t g = (size_t)op->channels - c0 < group ? (size_t)op->channels - c0 : group;
+    op->kernel(g, (size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
+               (size_t)op->pad_top, (size_t)op->pad_left, src + c0 * in->ld, (size_t)in->ld,
+               op->weights + c0 * (size_t)(op->window.kernel * op->window.kernel + 1),
+               dst + c0 * out->ld, (size_t)out->ld, &op->clamp);
+    op->post(g * out->ld, dst + c0 * out->ld, dst + c0 * out->ld, &kNone);
+  }
+}
+
+static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
+  dwconv* op = step->data;
+  if (op->post) return -1;
+  op->post = fn;
+  op->post_name = name;
+  return 0;
+}
+
 static void run(tsp_plan* plan, const tsp_step* step) {
   const dwconv* op = step->data;
   const tsp_value* in = &plan->values[step->in];
@@ -70,6 +98,10 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   for (int b = 0; b < in->n; ++b) {
     const float* src = tsp_value_chw(plan, in, b);
     float* dst = tsp_value_chw(plan, out, b);
+    if (op->post) {
+      run_with_post(op, in, out, src, dst);
+      continue;
+    }
     op->kernel((size_t)op->channels, (size_t)in->h, (size_t)in->w, (size_t)out->h,
                (size_t)out->w, (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
                op->weights, dst, (size_t)out->ld, &op->clamp);
@@ -85,12 +117,15 @@ static void release(void* data) {
 
 static void describe(const tsp_step* step, char* buffer, size_t size) {
   const dwconv* op = step->data;
-  snprintf(buffer, size, ",\"kernel_size\":%d,\"stride\":%d,\"pad_top\":%d,\"pad_left\":%d",
-           op->window.kernel, op->window.stride, op->pad_top, op->pad_left);
+  int used = snprintf(buffer, size, ",\"kernel_size\":%d,\"stride\":%d,\"pad_top\":%d,\"pad_left\":%d",
+                      op->window.kernel, op->window.stride, op->pad_top, op->pad_left);
+  if (op->post && used > 0 && (size_t)used < size)
+    snprintf(buffer + used, size - (size_t)used, ",\"post\":\"%s\"", op->post_name);
 }
 
 static const tsp_step_ops kDwconvStep = {
-    .kind = "dwconv2d_chw", .reshape = reshape, .run = run, .release = release, .describe = describe};
+    .kind = "dwconv2d_chw", .reshape = reshape, .run = run, .release = release, .describe = describe,
+    .fuse_unary = fuse_unary};
 
 /* TFLite stores depthwise weights [1, k, k, C]; the kernels want, per channel,
  * the bias followed by the k*k taps. */

@@ -165,6 +165,13 @@ static TfLiteStatus build(tsp_builder* builder, int node_index, TfLiteNode* node
   int x_tensor = -1, second = -1;
   const tsp_step_ops* ops = NULL;
   int swish = tsp_mul_swish_input(builder, node);
+  /* x is read by the LOGISTIC and this MUL only: the producer can apply it. */
+  if (swish >= 0 && builder->graph->consumer_count[swish] == 2 &&
+      tsp_builder_fuse_unary(builder, swish, node->outputs->data[0], builder->plan->kernels->vswish,
+                             "vswish")) {
+    free(op);
+    return kTfLiteOk;
+  }
   if (swish >= 0) {
     x_tensor = swish, ops = &kSwishStep;
   } else if (ia && ib && tsp_same_shape(a, b)) {

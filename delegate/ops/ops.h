@@ -57,6 +57,11 @@ const tsp_op* tsp_find_op(int builtin_code);
 int tsp_builder_input_chw(tsp_builder* builder, int tensor);
 /* Value for an activation produced inside the partition (CHW). */
 int tsp_builder_output_chw(tsp_builder* builder, int tensor);
+/* Runs out_tensor = fn(x_tensor) inside the step that computes x_tensor when
+ * that step can take it (fuse_unary). The caller makes sure nothing else
+ * reads x_tensor. Returns 1 when fused, 0 when not. */
+int tsp_builder_fuse_unary(tsp_builder* builder, int x_tensor, int out_tensor, tsp_vunary_fn fn,
+                           const char* name);
 /* Node of this partition producing tensor, with its builtin code, or -1. */
 int tsp_builder_producer(const tsp_builder* builder, int tensor, int* builtin_code,
                          TfLiteNode** node);

@@ -80,6 +80,11 @@ static TfLiteStatus build_logistic(tsp_builder* builder, int node_index, TfLiteN
 }
 
 static TfLiteStatus build_hard_swish(tsp_builder* builder, int node_index, TfLiteNode* node) {
+  int x = node->inputs->data[0];
+  if (builder->graph->consumer_count[x] == 1 &&
+      tsp_builder_fuse_unary(builder, x, node->outputs->data[0], builder->plan->kernels->vhswish,
+                             "vhswish"))
+    return kTfLiteOk;
   return build_with(builder, node_index, node, "HARD_SWISH", &kHswishStep,
                     builder->plan->kernels->vhswish, -__builtin_inff(), __builtin_inff());
 }
