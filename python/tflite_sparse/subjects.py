@@ -123,6 +123,7 @@ class FamilySubject:
     sparsity: float = 0.85
     block: int = 1
     block_from: int = 0  # prune with ``block`` from this pointwise conv on (earlier: block 1)
+    prune_classifier: bool = False  # the final Dense layer too (the paper's EfficientNet)
     seed: int = 0
 
 
@@ -165,11 +166,28 @@ def family_model(subject: FamilySubject):
     """A calibrated, pruned Keras model for ``subject``."""
     model = family_keras_model(subject.family, subject.alpha, subject.size, subject.seed)
     rng = np.random.default_rng(subject.seed)
-    scale = 255.0 if subject.family.startswith(("efficientnet", "mobilenet_v3")) else 1.0
-    images = rng.uniform(0 if scale > 1 else -1, scale, (4, subject.size, subject.size, 3))
-    calibrate_batchnorm(model, images.astype(np.float32))
+    # Calibrated on the inputs the tests and benchmarks feed (uniform [-1, 1]).
+    calibrate_batchnorm(model, rng.uniform(-1, 1, (4, subject.size, subject.size, 3)).astype(np.float32))
     if subject.sparsity > 0:
         for i, layer in enumerate(spatial_pointwise_convs(model)):
             block = subject.block if i >= subject.block_from else 1
             magnitude_prune(layer, subject.sparsity, block)
+        if subject.prune_classifier:
+            prune_dense(_classifier(model), subject.sparsity)
     return model
+
+
+def _classifier(model):
+    keras = _keras()
+    dense = [layer for layer in model.submodules if type(layer) is keras.layers.Dense]
+    if not dense:
+        raise ValueError(f"model {model.name!r} has no Dense classifier to prune")
+    return dense[-1]
+
+
+def prune_dense(layer, sparsity: float) -> None:
+    """Zeroes the smallest weights of a Dense layer in place (unstructured)."""
+    from tflite_sparse.converter.oneshot_prune import magnitude_prune as prune_matrix
+
+    kernel, *rest = layer.get_weights()  # [I, O]
+    layer.set_weights([prune_matrix(kernel.T, sparsity, 1).T] + rest)
