@@ -260,3 +260,25 @@ def test_already_wrapped_and_unbuilt_models_are_refused():
         pruning.prune(unbuilt, 0.5, begin_step=0, end_step=4, frequency=1)
     with pytest.raises(PruningError, match="tf_keras.Model"):
         pruning.prune("model.h5", 0.5, begin_step=0, end_step=4, frequency=1)
+
+
+def test_paper_window_is_the_papers_proportions():
+    """§4.2: MobileNets prune from step 28,000 to 112,000 of 152,000."""
+    from tflite_sparse.pruning import PAPER_WINDOW, paper_window
+
+    assert PAPER_WINDOW == pytest.approx((0.184, 0.737), abs=1e-3)
+    begin, end = paper_window(152_000, frequency=2000)
+    assert begin == 28_000 and end == 112_000
+    begin, end = paper_window(10_000, frequency=100)
+    assert (begin, end) == (1842, 7342)
+    with pytest.raises(PruningError, match="total_steps"):
+        paper_window(100, frequency=100)
+
+
+def test_preset_sparsity_per_family():
+    """Table 1: MobileNet v1 90%, MobileNet v2 and EfficientNet 85%."""
+    from tflite_sparse.pruning import PRESET_SPARSITY
+
+    assert PRESET_SPARSITY["mobilenet_v1"] == 0.9
+    assert PRESET_SPARSITY["mobilenet_v2"] == 0.85
+    assert PRESET_SPARSITY["efficientnet"] == 0.85

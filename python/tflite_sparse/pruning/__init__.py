@@ -43,13 +43,32 @@ from tflite_sparse.pruning.report import (  # noqa: E402
     output_channel_blocks,
     report,
 )
-from tflite_sparse.pruning.schedule import check_target, polynomial_decay  # noqa: E402
+from tflite_sparse.pruning.schedule import (  # noqa: E402
+    PAPER_WINDOW,
+    check_target,
+    paper_window,
+    polynomial_decay,
+)
 from tflite_sparse.pruning.wrapper import PruneLowMagnitudeOutputBlocks  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
+# Table 1's sparsity per family: MobileNet v1 90%, MobileNet v2 and
+# EfficientNet 85%. Other models get 90% (a starting point, not a finding).
+PRESET_SPARSITY = {
+    "mobilenet_v1": 0.9,
+    "mobilenet_v2": 0.85,
+    "cache_aware_mobilenet_v2": 0.85,
+    "efficientnet": 0.85,
+    "generic": 0.9,
+}
+
 __all__ = [
     "ARCHITECTURES",
+    "PAPER_WINDOW",
+    "PRESET_SPARSITY",
+    "paper_window",
+    "preset_sparsity",
     "BLOCK_SIZES",
     "LayerPlan",
     "LayerSparsity",
@@ -67,12 +86,18 @@ __all__ = [
 ]
 
 
+def preset_sparsity(model, architecture: str | None = None) -> float:
+    """The paper's target sparsity for the model's family (PRESET_SPARSITY)."""
+    return PRESET_SPARSITY[architecture or detect_architecture(model)]
+
+
 def prune(
     model,
-    target_sparsity: float = 0.9,
+    target_sparsity: float | None = None,
     *,
-    begin_step: int,
-    end_step: int,
+    begin_step: int | None = None,
+    end_step: int | None = None,
+    total_steps: int | None = None,
     frequency: int = 100,
     block: BlockRule = "paper",
     prune_classifier: bool | None = None,
@@ -87,10 +112,14 @@ def prune(
     Args:
       model: a built functional or Sequential ``tf_keras`` model (e.g. from
         ``tf_keras.applications`` or :mod:`tflite_sparse.models`).
-      target_sparsity: final fraction of zero weights in each pruned layer, in [0, 1).
+      target_sparsity: final fraction of zero weights in each pruned layer, in
+        [0, 1); default: the paper's for the family (PRESET_SPARSITY: MobileNet
+        v1 90%, MobileNet v2 and EfficientNet 85%).
       begin_step, end_step: training steps (batches, counted from the start of
         ``fit`` on the returned model) over which sparsity ramps up polynomially
         (Zhu & Gupta, power 3). Train for more than ``end_step`` steps.
+      total_steps: instead of begin_step/end_step, the length of training: the
+        window is then the paper's, ~18% to ~74% of it (``paper_window``).
       frequency: steps between mask updates.
       block: output-channel block size: "paper" (Table 1: MobileNet v1 block 4 at
         pointwise layers 12-13, MobileNet v2 block 2 from bottleneck 11,
@@ -122,6 +151,15 @@ def prune(
     from tflite_sparse.pruning.policy import keras
 
     check_model(model)
+    if target_sparsity is None:
+        target_sparsity = preset_sparsity(model, architecture)
+    if begin_step is None and end_step is None and total_steps is not None:
+        begin_step, end_step = paper_window(total_steps, frequency)
+    elif begin_step is None or end_step is None:
+        raise PruningError(
+            "prune() needs begin_step and end_step, or total_steps for the paper's window "
+            "(~18% to ~74% of training)"
+        )
     target = check_target(target_sparsity)
     schedule = polynomial_decay(
         target,

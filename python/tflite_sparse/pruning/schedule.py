@@ -9,6 +9,23 @@ from tflite_sparse.pruning.policy import PruningError
 
 logger = logging.getLogger(__name__)
 
+# The paper's pruning window (§4.2) as fractions of training: MobileNets
+# train 4 x 38,000 = 152,000 steps and prune from step 28,000 to 112,000.
+PAPER_WINDOW = (28_000 / 152_000, 112_000 / 152_000)  # ~18% .. ~74%
+
+
+def paper_window(total_steps: int, frequency: int = 100) -> tuple[int, int]:
+    """(begin_step, end_step) of the paper's window for ``total_steps`` of
+    training, end aligned to a mask update of ``frequency``."""
+    if int(total_steps) != total_steps or total_steps < 4 * frequency:
+        raise PruningError(
+            f"total_steps={total_steps!r} must be a whole number of training steps of at least "
+            f"4 x frequency ({4 * frequency}) so that the window holds several mask updates"
+        )
+    begin = int(round(PAPER_WINDOW[0] * total_steps))
+    end = begin + (int(round(PAPER_WINDOW[1] * total_steps)) - begin) // frequency * frequency
+    return begin, end
+
 
 def check_target(target_sparsity: float) -> float:
     """Validates a final sparsity (fraction of zero weights)."""
@@ -53,8 +70,8 @@ def polynomial_decay(
     if begin_step >= end_step:
         raise PruningError(
             f"begin_step={begin_step} must be smaller than end_step={end_step}: pruning "
-            "ramps the sparsity up between the two; the paper begins at ~25% and ends at "
-            "~90% of training steps"
+            "ramps the sparsity up between the two; the paper begins at ~18% and ends at "
+            "~74% of training steps (pruning.paper_window(total_steps))"
         )
     if frequency < 1:
         raise PruningError(f"frequency={frequency} must be >= 1 (steps between mask updates)")
