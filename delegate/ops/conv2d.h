@@ -13,6 +13,23 @@ int tsp_conv_hwc2chw_check(const tsp_check_context* ctx, int node_index, TfLiteN
                            tsp_check* facts);
 TfLiteStatus tsp_conv_hwc2chw_build(tsp_builder* builder, int node_index, TfLiteNode* node);
 
+/* ---- the 1x1 conv as the expand half of a banded expand + depthwise pair
+ * (depthwise_conv2d.c): the depthwise step computes the expanded rows it
+ * needs band by band in a small buffer, so the expanded tensor never goes
+ * through memory. */
+typedef struct tsp_conv_1x1 tsp_conv_1x1;
+/* The 1x1 conv of a step, or NULL when the step is something else. */
+tsp_conv_1x1* tsp_conv_1x1_of(const tsp_step* step);
+/* Asks the conv to leave its output to the depthwise step when the output is
+ * larger than min_bytes per image (decided at each reshape). */
+void tsp_conv_1x1_offer_banding(tsp_conv_1x1* conv, size_t min_bytes);
+/* Whether the current shapes made it banded (its own step then runs nothing). */
+int tsp_conv_1x1_banded(const tsp_conv_1x1* conv);
+/* Output columns [j0, j0 + nc) of one image, bias, clamp and fused post op
+ * included, into output (channel rows out_ld floats apart). */
+void tsp_conv_1x1_columns(const tsp_conv_1x1* conv, const float* input, size_t j0, size_t nc,
+                          float* output, size_t out_ld);
+
 /* Weight tensor dims [O, kh, kw, I], or NULL when not rank 4. */
 const TfLiteIntArray* tsp_conv_weight_dims(TfLiteContext* context, const TfLiteNode* node);
 

@@ -7,7 +7,7 @@
 #include "ops/conv2d.h"
 #include "ops/weights.h"
 
-typedef struct {
+struct tsp_conv_1x1 {
   tsp_spmm_packed packed;
   tsp_spmm_fn kernel;
   tsp_minmax clamp;
@@ -18,7 +18,10 @@ typedef struct {
   tsp_vunary_fn post; /* fused element-wise op on the output (swish...), or NULL */
   const char* post_name;
   size_t chunk; /* columns per pass when post is set: input + output chunk fit L2 */
-} conv_1x1;
+  size_t band_min_bytes; /* 0, or banding offered: band when the output is larger */
+  int banded;
+};
+typedef struct tsp_conv_1x1 conv_1x1;
 
 #define POST_CHUNK_BYTES (256u * 1024u)
 
@@ -102,6 +105,9 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   size_t per_column = sizeof(float) * ((size_t)op->in_channels + op->out_channels);
   op->chunk = POST_CHUNK_BYTES / per_column / 64 * 64;
   if (op->chunk < 64) op->chunk = 64;
+  size_t out_bytes = sizeof(float) * (size_t)out->h * out->w * op->out_channels;
+  op->banded = op->band_min_bytes && out_bytes > op->band_min_bytes;
+  out->chw = !op->banded; /* banded: the depthwise step holds it band by band */
   return kTfLiteOk;
 }
 
@@ -121,6 +127,7 @@ static void run_with_post(const conv_1x1* op, const float* input, float* output,
 
 static void run(tsp_plan* plan, const tsp_step* step) {
   const conv_1x1* op = step->data;
+  if (op->banded) return;
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   for (int b = 0; b < in->n; ++b) {
@@ -132,6 +139,18 @@ static void run(tsp_plan* plan, const tsp_step* step) {
                out->ld * sizeof(float), &op->clamp);
   }
 }
+
+void tsp_conv_1x1_columns(const conv_1x1* op, const float* input, size_t j0, size_t nc,
+                          float* output, size_t out_ld) {
+  static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
+  op->kernel(nc, &op->packed.view, input + j0, output, out_ld * sizeof(float), &op->clamp);
+  for (uint32_t co = 0; op->post && co < op->out_channels; ++co)
+    op->post(nc, output + co * out_ld, output + co * out_ld, &kNone);
+}
+
+void tsp_conv_1x1_offer_banding(conv_1x1* op, size_t min_bytes) { op->band_min_bytes = min_bytes; }
+
+int tsp_conv_1x1_banded(const conv_1x1* op) { return op->banded; }
 
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
   conv_1x1* op = step->data;
@@ -155,10 +174,15 @@ static void describe(const tsp_step* step, char* buffer, size_t size) {
            "\"nnz_blocks\":%zu,\"tile\":%zu",
            op->in_channels, op->out_channels, op->sparsity, op->block, op->packed.nnz_blocks,
            op->tile);
-  if (op->post) {
-    size_t used = strlen(buffer);
-    snprintf(buffer + used, size - used, ",\"post\":\"%s\"", op->post_name);
-  }
+  size_t used = strlen(buffer);
+  if (op->post) used += (size_t)snprintf(buffer + used, size - used, ",\"post\":\"%s\"", op->post_name);
+  if (op->banded && used < size) snprintf(buffer + used, size - used, ",\"banded\":1");
+}
+
+static const tsp_step_ops kConv1x1Step;
+
+tsp_conv_1x1* tsp_conv_1x1_of(const tsp_step* step) {
+  return step->ops == &kConv1x1Step ? step->data : NULL;
 }
 
 static const tsp_step_ops kConv1x1Step = {

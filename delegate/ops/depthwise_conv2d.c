@@ -15,7 +15,22 @@ typedef struct {
   int pad_top, pad_left;
   tsp_vunary_fn post; /* fused element-wise op on the output (swish...), or NULL */
   const char* post_name;
+  /* Banded with the 1x1 conv that expands its input (see conv2d.h). */
+  const tsp_conv_1x1* expand;
+  float* band;        /* expanded rows of one band: channels x band_ld */
+  size_t band_floats; /* allocated */
+  size_t band_ld;
+  int band_rows;      /* output rows per band */
 } dwconv;
+
+/* Band when the expanded tensor of one image would not stay in L2
+ * (-DTSP_BAND_MIN_BYTES=... to A/B it). */
+#ifdef TSP_BAND_MIN_BYTES
+#define BAND_MIN_BYTES ((size_t)(TSP_BAND_MIN_BYTES))
+#else
+#define BAND_MIN_BYTES (768u * 1024u)
+#endif
+#define BAND_BUFFER_BYTES (512u * 1024u)
 
 #define POST_GROUP_BYTES (128u * 1024u)
 
@@ -64,6 +79,22 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   out->n = in->n;
   out->c = in->c;
   step->flops = 2.0 * op->window.kernel * op->window.kernel * out->c * out->h * out->w;
+  if (op->expand && tsp_conv_1x1_banded(op->expand)) {
+    const int k = op->window.kernel, s = op->window.stride;
+    size_t row_bytes = sizeof(float) * (size_t)in->w * (size_t)in->c;
+    int rows_in = (int)(BAND_BUFFER_BYTES / row_bytes);
+    op->band_rows = rows_in > k ? (rows_in - k) / s + 1 : 1;
+    if (op->band_rows > out->h) op->band_rows = out->h;
+    size_t band_in_rows = (size_t)(op->band_rows - 1) * s + k;
+    op->band_ld = tsp_chw_ld(band_in_rows * (size_t)in->w);
+    size_t need = op->band_ld * (size_t)in->c;
+    if (need > op->band_floats) {
+      free(op->band);
+      op->band = aligned_alloc(64, need * sizeof(float));
+      op->band_floats = op->band ? need : 0;
+      if (!op->band) return tsp_plan_fail(plan, "out of memory: band of depthwise conv (node %d)", step->node);
+    }
+  }
   return kTfLiteOk;
 }
 
@@ -83,6 +114,31 @@ static void run_with_post(const dwconv* op, const tsp_value* in, const tsp_value
   }
 }
 
+/* Expands the input rows each band of output rows needs, then convolves
+ * them: the expanded tensor lives one band at a time in L2. Rows shared by
+ * two bands (k - stride of them) are computed twice. */
+static void run_banded(const dwconv* op, const float* src, const tsp_value* in,
+                       const tsp_value* out, float* dst) {
+  static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
+  const int k = op->window.kernel, s = op->window.stride;
+  for (int oy0 = 0; oy0 < out->h; oy0 += op->band_rows) {
+    int oy1 = oy0 + op->band_rows < out->h ? oy0 + op->band_rows : out->h;
+    int first = oy0 * s - op->pad_top; /* first input row the band reads */
+    int iy0 = first > 0 ? first : 0;
+    int iy1 = (oy1 - 1) * s - op->pad_top + k;
+    if (iy1 > in->h) iy1 = in->h;
+    tsp_conv_1x1_columns(op->expand, src, (size_t)iy0 * in->w, (size_t)(iy1 - iy0) * in->w,
+                         op->band, op->band_ld);
+    op->kernel((size_t)op->channels, (size_t)(iy1 - iy0), (size_t)in->w, (size_t)(oy1 - oy0),
+               (size_t)out->w, (size_t)(iy0 - first), (size_t)op->pad_left, op->band, op->band_ld,
+               op->weights, dst + (size_t)oy0 * out->w, (size_t)out->ld, &op->clamp);
+    for (int c = 0; op->post && c < op->channels; ++c) {
+      float* row = dst + (size_t)c * out->ld + (size_t)oy0 * out->w;
+      op->post((size_t)(oy1 - oy0) * out->w, row, row, &kNone);
+    }
+  }
+}
+
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
   dwconv* op = step->data;
   if (op->post) return -1;
@@ -96,8 +152,13 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   for (int b = 0; b < in->n; ++b) {
-    const float* src = tsp_value_chw(plan, in, b);
+    const float* src = op->expand && tsp_conv_1x1_banded(op->expand) ? NULL : tsp_value_chw(plan, in, b);
     float* dst = tsp_value_chw(plan, out, b);
+    if (op->expand && tsp_conv_1x1_banded(op->expand)) {
+      const tsp_value* x = &plan->values[step->in2];
+      run_banded(op, tsp_value_chw(plan, x, b), in, out, dst);
+      continue;
+    }
     if (op->post) {
       run_with_post(op, in, out, src, dst);
       continue;
@@ -111,6 +172,7 @@ static void run(tsp_plan* plan, const tsp_step* step) {
 static void release(void* data) {
   dwconv* op = data;
   if (!op) return;
+  free(op->band);
   free(op->weights);
   free(op);
 }
@@ -120,7 +182,9 @@ static void describe(const tsp_step* step, char* buffer, size_t size) {
   int used = snprintf(buffer, size, ",\"kernel_size\":%d,\"stride\":%d,\"pad_top\":%d,\"pad_left\":%d",
                       op->window.kernel, op->window.stride, op->pad_top, op->pad_left);
   if (op->post && used > 0 && (size_t)used < size)
-    snprintf(buffer + used, size - (size_t)used, ",\"post\":\"%s\"", op->post_name);
+    used += snprintf(buffer + used, size - (size_t)used, ",\"post\":\"%s\"", op->post_name);
+  if (op->expand && tsp_conv_1x1_banded(op->expand) && used > 0 && (size_t)used < size)
+    snprintf(buffer + used, size - (size_t)used, ",\"banded_rows\":%d", op->band_rows);
 }
 
 static const tsp_step_ops kDwconvStep = {
@@ -136,6 +200,31 @@ static void pack(const float* weights, const float* bias, int k, int channels, f
     dst[0] = bias ? bias[c] : 0.0f;
     for (size_t t = 0; t < taps; ++t) dst[1 + t] = weights[t * (size_t)channels + c];
   }
+}
+
+/* When `input` is computed by a 1x1 conv step of this plan and read by
+ * nothing else (but this node, or a PAD it folds), offers that conv banding.
+ * Returns the conv's input value, or -1. */
+static int offer_banding(tsp_builder* builder, const TfLiteNode* node, int input, dwconv* op) {
+  const tsp_graph* graph = builder->graph;
+  tsp_plan* plan = builder->plan;
+  if (graph->consumer_count[input] != 1) return -1;
+  int direct = tsp_node_input(node, 0);
+  if (direct != input && graph->consumer_count[direct] != 1) return -1;
+  const TfLiteIntArray* outputs = builder->params->output_tensors;
+  for (int i = 0; i < outputs->size; ++i)
+    if (outputs->data[i] == input) return -1;
+  for (int v = 0; v < plan->num_values; ++v) {
+    if (plan->values[v].key != input) continue;
+    for (int s = plan->num_steps - 1; s >= 0; --s) {
+      tsp_conv_1x1* conv = plan->steps[s].out == v ? tsp_conv_1x1_of(&plan->steps[s]) : NULL;
+      if (!conv) continue;
+      tsp_conv_1x1_offer_banding(conv, BAND_MIN_BYTES);
+      op->expand = conv;
+      return plan->steps[s].in;
+    }
+  }
+  return -1;
 }
 
 static TfLiteStatus build(tsp_builder* builder, int node_index, TfLiteNode* node) {
@@ -161,13 +250,17 @@ static TfLiteStatus build(tsp_builder* builder, int node_index, TfLiteNode* node
   pack(context->tensors[tsp_node_input(node, 1)].data.f, bias, op->window.kernel, op->channels,
        op->weights);
   int input = tsp_window_input(builder, node, &op->window);
+  int expand_in = offer_banding(builder, node, input, op);
   int in = tsp_builder_input_chw(builder, input);
   int out = tsp_builder_output_chw(builder, node->outputs->data[0]);
-  if (in < 0 || out < 0 ||
-      !tsp_plan_add_step(plan, node_index, "DEPTHWISE_CONV_2D", &kDwconvStep, in, out, op)) {
+  tsp_step* step = NULL;
+  if (in >= 0 && out >= 0)
+    step = tsp_plan_add_step(plan, node_index, "DEPTHWISE_CONV_2D", &kDwconvStep, in, out, op);
+  if (!step) {
     release(op);
     return tsp_plan_fail(plan, "out of memory building depthwise conv (node %d)", node_index);
   }
+  step->in2 = expand_in; /* keeps the expand's input alive until this step */
   return kTfLiteOk;
 }
 
