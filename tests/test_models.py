@@ -79,6 +79,12 @@ def test_efficientnet(b):
     assert any(n.endswith("_se_reduce") for n in _names(model))
 
 
+def test_efficientnet_paper_head_preset():
+    model = models.efficientnet(1, (224, 224, 3), 4, head_filters="paper")
+    assert model.get_layer("top_conv").filters == 2560
+    assert model.input_shape == (None, 224, 224, 3)
+
+
 def test_efficientnet_wide_head():
     model = models.efficientnet(0, (64, 64, 3), 4, head_filters=2560)
     assert model.get_layer("top_conv").filters == 2560

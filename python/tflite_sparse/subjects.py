@@ -124,15 +124,24 @@ class FamilySubject:
     block: int = 1
     block_from: int = 0  # prune with ``block`` from this pointwise conv on (earlier: block 1)
     prune_classifier: bool = False  # the final Dense layer too (the paper's EfficientNet)
+    head_filters: int | None = None  # EfficientNet's top conv (the paper's sparse B1: 2560)
     seed: int = 0
 
 
-def family_keras_model(family: str, alpha: float = 1.0, size: int = 224, seed: int = 0):
+def family_keras_model(family: str, alpha: float = 1.0, size: int = 224, seed: int = 0,
+                       head_filters: int | None = None):
     """The dense Keras application of ``family`` (random weights, logits out)."""
     keras = _keras()
     keras.utils.set_random_seed(seed)
     shape = (size, size, 3)
     apps = keras.applications
+    if head_filters is not None:
+        if not family.startswith("efficientnet"):
+            raise ValueError(f"head_filters is for EfficientNet, not {family!r}")
+        from tflite_sparse.models import efficientnet
+
+        b = int(family[-1])
+        return efficientnet(b, shape, head_filters=head_filters, classifier_activation=None)
     if family == "mobilenet_v1":
         return apps.MobileNet(weights=None, alpha=alpha, input_shape=shape, classifier_activation=None)
     if family == "mobilenet_v2":
@@ -164,7 +173,8 @@ def spatial_pointwise_convs(model) -> list:
 
 def family_model(subject: FamilySubject):
     """A calibrated, pruned Keras model for ``subject``."""
-    model = family_keras_model(subject.family, subject.alpha, subject.size, subject.seed)
+    model = family_keras_model(subject.family, subject.alpha, subject.size, subject.seed,
+                               subject.head_filters)
     rng = np.random.default_rng(subject.seed)
     # Calibrated on the inputs the tests and benchmarks feed (uniform [-1, 1]).
     calibrate_batchnorm(model, rng.uniform(-1, 1, (4, subject.size, subject.size, 3)).astype(np.float32))

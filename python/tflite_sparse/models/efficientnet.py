@@ -10,6 +10,9 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 from tflite_sparse.models._common import check_classes, check_shape  # noqa: E402
 
 _DEFAULT_SIZE = {0: 224, 1: 240}
+# The paper's sparse EfficientNets double the head (§3.1, Table 1's EN-B1):
+# ``head_filters="paper"``.
+PAPER_SPARSE_HEAD_FILTERS = 2560
 
 
 def efficientnet(
@@ -17,13 +20,14 @@ def efficientnet(
     input_shape: Sequence[int] | None = None,
     classes: int = 1000,
     *,
-    head_filters: int | None = None,
+    head_filters: int | str | None = None,
     classifier_activation: str | None = "softmax",
 ):
     """An untrained ``tf_keras.applications.EfficientNetB{b}`` (weights=None).
 
     ``head_filters`` replaces the 1280 filters of the last 1x1 convolution
-    (``top_conv``); the paper's sparse EfficientNets use 2560 (§3.1). Squeeze-
+    (``top_conv``); ``"paper"`` gives the 2560 of the paper's sparse
+    EfficientNets (§3.1). Table 1 runs EN-B1 at 224x224: pass input_shape. Squeeze-
     excitation convolutions are named ``block*_se_reduce`` / ``block*_se_expand``
     and the classifier is the Dense layer ``predictions``. The model includes
     Keras's input rescaling and normalization layers, so it takes pixels in
@@ -43,6 +47,8 @@ def efficientnet(
     )
     if head_filters is None:
         return model
+    if head_filters == "paper":
+        head_filters = PAPER_SPARSE_HEAD_FILTERS
     if int(head_filters) < 1:
         raise ValueError(f"head_filters={head_filters!r} must be a positive filter count, e.g. 2560")
     return _with_head(model, int(head_filters), classes, classifier_activation, b)
