@@ -56,13 +56,16 @@ static int all_readers_candidates(const claim_state* s, TfLiteNode* node) {
 /* A node whose output feeds the first conv (a Rescaling stem's MUL) would
  * make that conv read from inside the partition, where it cannot: such a
  * node stays with TFLite. PAD is the exception: the conv folds it. */
-static int feeds_nhwc_reader(const claim_state* s, TfLiteNode* node) {
+static int feeds_nhwc_reader(const claim_state* s, TfLiteNode* node, int through_pad) {
   int tensor = node->outputs->size > 0 ? node->outputs->data[0] : -1;
   for (int i = 0; tensor >= 0 && i < s->plan->size; ++i) {
     int m = s->plan->data[i];
     TfLiteNode* reader = node_at(s, m);
-    if (!reader || !s->candidate[m] || !s->facts[m].reads_nhwc) continue;
-    if (tsp_node_input(reader, 0) == tensor) return 1;
+    if (!reader || !s->candidate[m] || tsp_node_input(reader, 0) != tensor) continue;
+    if (s->facts[m].reads_nhwc) return 1;
+    /* through a PAD the first conv folds */
+    if (through_pad && s->code[m] == kTfLiteBuiltinPad && feeds_nhwc_reader(s, reader, 0))
+      return 1;
   }
   return 0;
 }
@@ -87,7 +90,7 @@ static int still_claimable(const claim_state* s, int n) {
     return readers_accept(s, node->outputs->data[0], 1, kTfLiteBuiltinConv2d, 0);
   if (s->facts[n].reads_nhwc && !nhwc_input_is_external(s, node)) return 0;
   if (s->facts[n].only_internal_readers && !all_readers_candidates(s, node)) return 0;
-  if (feeds_nhwc_reader(s, node)) return 0;
+  if (s->code[n] != kTfLiteBuiltinPad && feeds_nhwc_reader(s, node, 1)) return 0;
   return 1;
 }
 
