@@ -157,3 +157,26 @@ def test_resnet50_matches(model_dir, runtime):
         assert error <= TOLERANCE
         kernels = [s["kernel"] for p in report["partitions"] for s in p["steps"]]
         assert "densify" not in kernels
+
+
+@pytest.mark.parametrize("isa", ["scalar", "avx2", "avx512"])
+def test_every_isa_matches_with_banding(family_model, isa):
+    """MobileNet v2 0.35 at 224: its 112x112 expand convs are banded into the
+    depthwise convs (the expanded tensor never goes through memory)."""
+    if isa != "scalar" and not _isa_available(isa):
+        pytest.skip(f"{isa} not supported here")
+    path = family_model("mobilenet_v2_0.35")
+    error, report = compare(path, random_input((2, 224, 224, 3), seed=7), "litert", isa=isa)
+    assert report["isa"] == isa and error <= TOLERANCE
+    assert_one_body_partition(path, report)
+    steps = report["partitions"][0]["steps"]
+    banded = [s for s in steps if s.get("banded_rows")]
+    assert banded and all(s["banded_rows"] < s["output"][1] for s in banded[:1])
+
+
+def _isa_available(isa: str) -> bool:
+    try:
+        tflite_sparse.load_delegate("litert", isa=isa)
+    except Exception:  # the library refuses an ISA this CPU lacks
+        return False
+    return True
