@@ -30,7 +30,11 @@ typedef struct {
 #else
 #define BAND_MIN_BYTES (768u * 1024u)
 #endif
+#ifdef TSP_BAND_BUFFER_BYTES
+#define BAND_BUFFER_BYTES ((size_t)(TSP_BAND_BUFFER_BYTES))
+#else
 #define BAND_BUFFER_BYTES (512u * 1024u)
+#endif
 
 #define POST_GROUP_BYTES (128u * 1024u)
 
