@@ -27,4 +27,4 @@ echo "== Python tests"
 # Run from tests/ so `import tflite_sparse` is the installed package (with its
 # compiled delegate), not the source tree.
 cd tests
-python -m pytest -q -p no:cacheprovider "$@"
+python3 -m pytest -q -p no:cacheprovider "$@"
