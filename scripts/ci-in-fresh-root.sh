@@ -33,6 +33,10 @@ trap cleanup EXIT
 echo "== debootstrap bookworm into $root"
 debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The network's trust, not the machine's set-up: a TLS-intercepting egress
+# proxy's CA (as in this workplace) must be trusted inside the root too.
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 for m in proc sys dev dev/pts; do
   mount --bind "/$m" "$root/$m"
   mounts+=("$root/$m")
@@ -40,7 +44,8 @@ done
 
 echo "== a new user's machine: python3 (venv, pip), gcc, git"
 chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-  --no-install-recommends python3 python3-venv python3-pip python3-dev gcc libc6-dev git ca-certificates sudo >/dev/null'
+  --no-install-recommends python3 python3-venv python3-pip python3-dev gcc libc6-dev git ca-certificates sudo >/dev/null &&
+  update-ca-certificates >/dev/null'
 
 echo "== clone $(git rev-parse --short HEAD) and run .ci/run in a fresh venv"
 git clone -q "$(pwd)" "$root/root/tflite-sparse"
