@@ -7,10 +7,10 @@
 #   sudo scripts/ci-in-fresh-root.sh [ROOT_DIR]      (default /var/tmp/tsp-fresh-root)
 #
 # The root is Debian bookworm (debootstrap --variant=minbase) plus what a
-# new user's machine has: python3 with venv and pip, gcc, git. No cmake, no
+# new user's machine has: python3 with pip (no venv module), gcc, git. No cmake, no
 # cross compiler, no qemu, no Bazel, no TensorFlow. The committed HEAD of this
-# checkout is cloned into it and `.ci/run` runs inside a fresh venv (Debian's
-# Python refuses pip installs outside one). Needs root, debootstrap and the
+# checkout is cloned into it and `.ci/run` runs there, in a clean
+# environment (it makes its own venv). Needs root, debootstrap and the
 # network to Debian and PyPI. Takes as long as CI plus ~5 min of set-up.
 # Exit status: that of .ci/run.
 set -euo pipefail
@@ -23,6 +23,12 @@ if [ -e "$root" ]; then
   echo "ci-in-fresh-root.sh: $root exists; remove it first (the point is a root nobody has touched)" >&2
   exit 2
 fi
+
+# A clean environment inside the root: nothing of this shell's (pip indexes,
+# caches, PYTHONPATH) leaks in.
+in_root() {
+  chroot "$root" env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb "$@"
+}
 
 mounts=()
 cleanup() {
@@ -42,16 +48,15 @@ for m in proc sys dev dev/pts; do
   mounts+=("$root/$m")
 done
 
-echo "== a new user's machine: python3 (venv, pip), gcc, git"
-chroot "$root" bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-  --no-install-recommends python3 python3-venv python3-pip python3-dev gcc libc6-dev git ca-certificates sudo >/dev/null &&
+echo "== a new user's machine: python3 with pip, gcc, git"
+in_root bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+  --no-install-recommends python3 python3-pip python3-dev gcc libc6-dev git ca-certificates sudo >/dev/null &&
   update-ca-certificates >/dev/null'
 
-echo "== clone $(git rev-parse --short HEAD) and run .ci/run in a fresh venv"
+echo "== clone $(git rev-parse --short HEAD) and run .ci/run"
 git clone -q "$(pwd)" "$root/root/tflite-sparse"
 start=$(date +%s)
 status=0
-chroot "$root" bash -c 'cd /root/tflite-sparse && python3 -m venv /root/venv && . /root/venv/bin/activate &&
-  .ci/run' || status=$?
+in_root bash -c 'cd /root/tflite-sparse && .ci/run' || status=$?
 echo "== .ci/run in the fresh root: exit $status after $(( $(date +%s) - start )) s"
 exit "$status"
