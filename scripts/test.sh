@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
-bash scripts/check-toolchains.sh host asan || exit 2
+bash scripts/check-toolchains.sh host asan tsan || exit 2
 
 echo "== C tests (Release)"
 cmake -S . -B build/tests -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -15,6 +15,12 @@ echo "== C tests (AddressSanitizer + UBSan)"
 cmake -S . -B build/tests-asan -DCMAKE_BUILD_TYPE=Debug -DTSP_SANITIZE=ON >/dev/null
 cmake --build build/tests-asan -j"$jobs" >/dev/null
 ctest --test-dir build/tests-asan --output-on-failure
+
+echo "== C tests of the thread pool and the parallel drivers (ThreadSanitizer)"
+cmake -S . -B build/tests-tsan -DCMAKE_BUILD_TYPE=Debug -DTSP_SANITIZE_THREAD=ON >/dev/null
+cmake --build build/tests-tsan -j"$jobs" >/dev/null
+TSAN_OPTIONS="halt_on_error=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
+  ctest --test-dir build/tests-tsan --output-on-failure -R 'threadpool|parallel'
 
 echo "== C tests for aarch64 (NEON), cross-built and run under qemu-aarch64"
 bash scripts/test_aarch64.sh
