@@ -11,6 +11,7 @@ typedef struct {
   float min_sparsity;  /* a 1x1 conv with at least this zero fraction is sparse */
   int profile;
   int flush_denormals;
+  int num_threads;     /* 0: the interpreter's (recommended_num_threads) */
 } tsp_options;
 
 void tsp_options_default(tsp_options* options);

@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "threadpool.h"
 
+#include "denormals.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -36,6 +38,7 @@ struct tsp_threadpool {
   tsp_task_fn fn;
   void* context;
   size_t count;
+  uint64_t fp_mode; /* the caller's FP control word: workers compute in it */
   atomic_size_t next;
   atomic_size_t pending;
 };
@@ -100,6 +103,7 @@ static void* worker_main(void* arg) {
     wait_for_job(pool, seen);
     if (atomic_load(&pool->stop)) return NULL;
     seen = atomic_load(&pool->generation);
+    if (tsp_fp_mode_read() != pool->fp_mode) tsp_fp_mode_write(pool->fp_mode);
     run_items(pool);
     if (atomic_fetch_sub(&pool->pending, 1) == 1 && atomic_load(&pool->caller_sleeping)) {
       pthread_mutex_lock(&pool->lock);
@@ -173,6 +177,7 @@ void tsp_threadpool_run(tsp_threadpool* pool, tsp_task_fn fn, void* context, siz
   pool->fn = fn;
   pool->context = context;
   pool->count = count;
+  pool->fp_mode = tsp_fp_mode_read();
   atomic_store(&pool->next, 0);
   atomic_store(&pool->pending, pool->threads - 1);
   atomic_fetch_add(&pool->generation, 1); /* publishes the job */

@@ -13,7 +13,8 @@
  * its own outputs, and then results do not depend on the thread count. Jobs
  * are not reentrant: fn must not call tsp_threadpool_run on the same pool,
  * and one pool runs one job at a time (TFLite invokes an interpreter from
- * one thread). */
+ * one thread). Workers run each job in the caller's floating-point mode
+ * (MXCSR / FPCR): denormal flushing applies to every thread. */
 #ifndef TFLITE_SPARSE_THREADPOOL_H_
 #define TFLITE_SPARSE_THREADPOOL_H_
 

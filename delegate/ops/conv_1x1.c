@@ -4,9 +4,11 @@
 
 #include "ops/conv2d.h"
 #include "ops/weights.h"
+#include "parallel.h"
 
 typedef struct {
   tsp_spmm_packed packed;
+  tsp_spmm_parts parts; /* output-group ranges for threads, remade per shape */
   tsp_spmm_fn kernel;
   tsp_minmax clamp;
   uint32_t out_channels, in_channels;
@@ -84,6 +86,10 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   if (stride != op->packed.input_stride && tsp_spmm_restride(&op->packed, stride) != 0)
     return tsp_plan_fail(plan, "1x1 conv (node %d): a %dx%d input is too large for the packed weights",
                          step->node, in->h, in->w);
+  tsp_spmm_parts_release(&op->parts);
+  const uint32_t groups = op->packed.view.full_groups + op->packed.view.tail_rows;
+  if (tsp_spmm_parts_make(&op->packed, tsp_spmm_parts_for(in->ld, op->tile, groups), &op->parts))
+    return tsp_plan_fail(plan, "out of memory preparing 1x1 conv (node %d)", step->node);
   step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
   return kTfLiteOk;
 }
@@ -93,13 +99,15 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   for (int b = 0; b < in->n; ++b)
-    op->kernel(in->ld, &op->packed.view, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
-               out->ld * sizeof(float), &op->clamp);
+    tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->parts, in->ld,
+                      tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
+                      out->ld * sizeof(float), &op->clamp);
 }
 
 static void release(void* data) {
   conv_1x1* op = data;
   if (!op) return;
+  tsp_spmm_parts_release(&op->parts);
   tsp_spmm_release(&op->packed);
   free(op);
 }

@@ -5,6 +5,7 @@
 
 #include "ops/conv2d.h"
 #include "ops/padding.h"
+#include "parallel.h"
 
 typedef struct {
   float* weights; /* per channel: bias, then k*k taps row-major */
@@ -70,9 +71,10 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   for (int b = 0; b < in->n; ++b) {
     const float* src = tsp_value_chw(plan, in, b);
     float* dst = tsp_value_chw(plan, out, b);
-    op->kernel((size_t)op->channels, (size_t)in->h, (size_t)in->w, (size_t)out->h,
-               (size_t)out->w, (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
-               op->weights, dst, (size_t)out->ld, &op->clamp);
+    tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel, (size_t)op->channels,
+                        (size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
+                        (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
+                        op->weights, dst, (size_t)out->ld, &op->clamp);
   }
 }
 

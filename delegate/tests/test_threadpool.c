@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "denormals.h"
 #include "test_util.h"
 #include "threadpool.h"
 
@@ -126,6 +127,30 @@ static void test_no_threads_left_behind(void) {
   EXPECT(before > 0 && threads_of_process() == before);
 }
 
+/* Every item sees the caller's floating-point mode (denormal flushing). */
+typedef struct {
+  uint64_t want;
+  atomic_int wrong;
+} mode_job;
+
+static void mode_item(void* context, size_t i) {
+  mode_job* job = context;
+  if (tsp_fp_mode_read() != job->want) atomic_fetch_add(&job->wrong, 1);
+}
+
+static void test_workers_use_the_callers_fp_mode(void) {
+  tsp_threadpool* pool = tsp_threadpool_create(3);
+  for (int flush = 1; flush >= 0; --flush) {
+    tsp_fp_state saved;
+    if (flush) tsp_denormals_flush_begin(&saved);
+    mode_job job = {tsp_fp_mode_read(), 0};
+    for (int repeat = 0; repeat < 50; ++repeat) tsp_threadpool_run(pool, mode_item, &job, 64);
+    if (flush) tsp_denormals_flush_end(&saved);
+    EXPECT(atomic_load(&job.wrong) == 0);
+  }
+  tsp_threadpool_destroy(pool);
+}
+
 static void test_bad_sizes(void) {
   EXPECT(tsp_threadpool_create(0) == NULL);
   EXPECT(tsp_threadpool_create(TSP_MAX_THREADS + 1) == NULL);
@@ -142,6 +167,7 @@ int main(void) {
   test_items_run_concurrently();
   test_parked_pool_burns_no_cpu();
   test_no_threads_left_behind();
+  test_workers_use_the_callers_fp_mode();
   test_bad_sizes();
   return test_summary();
 }
