@@ -15,9 +15,9 @@
 # 4. scripts/aarch64/check.py under qemu-aarch64: per model, relative error
 #    <= 1e-4 against stock, the claimed partitions and kernels (from
 #    tflite_sparse.delegate_report). Ends with `N passed, M failed`.
-# Time on this shared 2-core machine: warm (root cached) 4.5 min, of which
-# 3.5 min is converting the models with TensorFlow on the host; cold adds the
-# root (~35 s download and unpack).
+# Time on this shared 2-core machine (noisy): warm (root cached) 4.5 min,
+# cold (empty cache and build dir) 3 min; the root takes ~25-35 s, converting
+# the models with TensorFlow on the host 1.5-3.5 min, the qemu run ~30 s.
 # Environment: BUILD_DIR (default build/aarch64-e2e), TSP_ARM64_CACHE (root cache).
 # Exit status: 0 all passed, 1 a model failed, 2 a toolchain is missing.
 set -euo pipefail
