@@ -25,6 +25,9 @@ TSAN_OPTIONS="halt_on_error=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
 echo "== C tests for aarch64 (NEON), cross-built and run under qemu-aarch64"
 bash scripts/test_aarch64.sh
 
+echo "== The delegate in aarch64 LiteRT under qemu-aarch64 (end to end)"
+bash scripts/test_aarch64_e2e.sh
+
 echo "== Bazel build and C tests (offline)"
 bash scripts/test_bazel.sh
 bazel shutdown >/dev/null 2>&1 || true  # no server left running after the tests
