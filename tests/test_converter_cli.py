@@ -39,6 +39,14 @@ def _assert_one_line_error(code, err, *fragments):
         assert fragment in lines[0], lines[0]
 
 
+def _block_table(stderr: str) -> dict[str, list[str]]:
+    """The per-layer table `tflite convert` prints on stderr: layer name ->
+    [layer, out x in, zeros, block, why]."""
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["layer", "out"])
+    return {line.split()[0]: line.split(None, 4) for line in lines[start + 1:] if line.strip()}
+
+
 def _files(directory: Path) -> set[str]:
     return {p.name for p in directory.iterdir()}
 
@@ -50,7 +58,12 @@ def test_convert_writes_the_file_and_a_summary(capsys, dense_path, tmp_path):
     assert fb.read_model(out.read_bytes())
     assert f"wrote {out}" in stdout and "4 of 5 eligible layers stored sparse" in stdout
     assert "verified on stock TFLite" in stdout
-    assert "encoding layer 5/5" in stderr  # progress
+    by_layer = _block_table(stderr)
+    assert by_layer["tiny/pw_block4/Conv2D"][3:] == ["4", "auto: all-zero blocks of 4 hold 100% of its zeros"]
+    assert by_layer["tiny/pw_block2/Conv2D"][3] == "2"
+    assert "30 channels are not a multiple of 4" in by_layer["tiny/pw_block2/Conv2D"][4]
+    assert by_layer["tiny/pw_free/Conv2D"][3] == "1" and "hold only" in by_layer["tiny/pw_free/Conv2D"][4]
+    assert by_layer["tiny/pw_dense/Conv2D"][3:] == ["dense", "fewer zeros than --min-sparsity 0.5"]
     assert _files(tmp_path) == {"out.tflite"}  # no temporary file left
     umask = os.umask(0)
     os.umask(umask)
