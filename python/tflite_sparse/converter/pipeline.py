@@ -52,16 +52,11 @@ _NOT_PRUNED = {
 }
 
 
-def _explain(result: LayerResult, choice: blocks.BlockChoice | None) -> LayerResult:
-    """``result`` with the reason a user reads: how it was pruned, if it was."""
-    if choice is not None and result.encoded:
-        reason = choice.reason
-        if result.block != choice.block:
-            reason += f"; stored with blocks of {result.block} ({result.reason})"
-        return dataclasses.replace(result, pruned=True, reason=reason)
-    if choice is None and not result.encoded and result.role in _NOT_PRUNED:
+def _explain(result: LayerResult, pruned: bool) -> LayerResult:
+    """``result`` with why a layer one-shot pruning left alone stays dense."""
+    if not pruned and not result.encoded and result.role in _NOT_PRUNED:
         return dataclasses.replace(result, reason=_NOT_PRUNED[result.role])
-    return dataclasses.replace(result, pruned=choice is not None)
+    return dataclasses.replace(result, pruned=pruned)
 
 
 def convert_with_report(
@@ -97,9 +92,9 @@ def convert_with_report(
     if not sparse:
         return ConversionResult(dense, source.name, len(dense), pruned=pruned)
 
-    results = encode_layers(model, min_sparsity, chosen_block, fully_connected, progress)
+    results = encode_layers(model, min_sparsity, chosen_block, fully_connected, progress, choices)
     if choices:
-        results = [_explain(r, choices.get(r.name)) for r in results]
+        results = [_explain(r, r.name in choices) for r in results]
     if not any(r.encoded for r in results):
         best = max(r.sparsity for r in results)
         raise ConversionError(
@@ -177,17 +172,18 @@ def check_not_input(source: str | os.PathLike, output: str | os.PathLike) -> Non
     """Fails if writing ``output`` would overwrite the input ``source`` (any
     spelling of the same file: relative, absolute, symlink, hard link; or a
     file inside an input SavedModel directory)."""
+    named = os.fspath(output)  # as the user spelled it
     source, output = Path(source), Path(output)
     if not output.exists() or not source.exists():
         return  # a file that does not exist yet cannot be the input
     if os.path.samefile(source, output):
         raise ConversionError(
-            f"-o {output} is the input file {source}: converting would overwrite the model it "
+            f"-o {named} is the input file {source}: converting would overwrite the model it "
             "reads; give another output name"
         )
     if source.is_dir() and output.resolve().is_relative_to(source.resolve()):
         raise ConversionError(
-            f"-o {output} is inside the input SavedModel directory {source}: give an output "
+            f"-o {named} is inside the input SavedModel directory {source}: give an output "
             "outside it"
         )
 

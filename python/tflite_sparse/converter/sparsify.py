@@ -73,10 +73,14 @@ def encode_layers(
     block: str | int = "auto",
     fully_connected: bool = False,
     progress: Progress | None = None,
+    pruned_blocks: dict[str, blocks.BlockChoice] | None = None,
 ) -> list[LayerResult]:
     """Stores every encodable layer with at least ``min_sparsity`` zeros
     block-sparse (block per :mod:`blocks`) with a DENSIFY op; returns one
-    result per encodable layer, in graph order."""
+    result per encodable layer, in graph order. A layer in ``pruned_blocks``
+    (weight name -> how one-shot pruning zeroed it) is stored with the block
+    it was pruned in, even where zeros it already had lie outside whole
+    blocks (they are stored explicitly)."""
     candidates = [l for l in layers.weighted_ops(model) if layers.encodable(l, fully_connected)]
     results = []
     seen_tensors: set[int] = set()
@@ -96,7 +100,8 @@ def encode_layers(
                 role=layer.role, reason=f"fewer zeros than --min-sparsity {min_sparsity:g}",
             ))
             continue
-        choice = blocks.choose(weights, block, layer.name)
+        pruned_with = (pruned_blocks or {}).get(layer.name)
+        choice = pruned_with or blocks.choose(weights, block, layer.name)
         chosen = choice.block
         encoded = sparse_format.encode(weights, chosen)
         rewrite.store_sparse(model, layer.tensor, encoded)
