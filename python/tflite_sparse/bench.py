@@ -128,7 +128,7 @@ def _feed(interpreter, x: np.ndarray, path, what: str) -> None:
     detail = interpreter.get_input_details()[0]
     if tuple(detail["shape"]) != x.shape or np.dtype(detail["dtype"]) != x.dtype:
         raise BenchError(
-            f"{path} ({what}) takes input {list(detail['shape'])} {np.dtype(detail['dtype'])}, "
+            f"{path} ({what}) takes input {[int(d) for d in detail['shape']]} {np.dtype(detail['dtype'])}, "
             f"but the dense model takes {list(x.shape)} {x.dtype}: compare models with the same input"
         )
     try:
