@@ -94,9 +94,12 @@ def test_errors_still_show(files):
 def test_native_filter_drops_known_noise_and_keeps_the_rest(tmp_path):
     script = textwrap.dedent(
         """
-        import os, sys
+        import os, sys, time
         from tflite_sparse import quiet
         with quiet.NativeStderrFilter():
+            os.write(2, b"I0000 00:00:1796.5   1234 port.cc:153] oneDNN custom operations are on.\\n")
+            time.sleep(0.3)  # a separate write, read on its own: not a continuation
+            os.write(2, b"native text after a dropped record\\n")
             os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
             os.write(2, b"I0000 00:00:1796.5   1234 cpu_feature_guard.cc:227] This TensorFlow binary\\n"
                         b"To enable the following instructions: AVX2, rebuild TensorFlow\\n")
@@ -116,5 +119,6 @@ def test_native_filter_drops_known_noise_and_keeps_the_rest(tmp_path):
         "E0000 00:00:1796.5   1234 op.cc:9] a real native error",
         "ours, through sys.stderr",
         "plain native text",
+        "native text after a dropped record",
         "after the filter",
     ])

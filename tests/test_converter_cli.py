@@ -228,9 +228,7 @@ def test_command_line_process_prune_warning_and_exit_codes(dense_path, tmp_path)
 
 def test_subcommand_modules_import_without_tensorflow():
     code = (
-        "import sys, argparse; from tflite_sparse.converter import command_convert, command_inspect; "
-        "command_convert.add_arguments(argparse.ArgumentParser()); "
-        "command_inspect.add_arguments(argparse.ArgumentParser()); "
+        "import sys, argparse; from tflite_sparse import cli; cli.build_parser(); "
         "print('tensorflow' in sys.modules)"
     )
     env = dict(os.environ, PYTHONPATH=PYTHON_PATH)

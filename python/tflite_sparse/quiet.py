@@ -52,8 +52,9 @@ def filter_lines(lines: list[str], dropping: bool = False) -> tuple[list[str], b
     """The lines of one chunk of native stderr that are not noise.
 
     A dropped record's continuation lines (multi-line log messages, such as
-    cpu_feature_guard's second line) are dropped with it while they arrive in
-    the same chunk. Returns (kept lines, whether the last record was dropped).
+    cpu_feature_guard's second line) are dropped with it: lines that do not
+    start a new record, up to the end of the chunk. Returns (kept lines,
+    whether the last record was dropped).
     """
     kept = []
     for line in lines:
@@ -97,7 +98,10 @@ class NativeStderrFilter:
 
     def __enter__(self) -> "NativeStderrFilter":
         sys.stderr.flush()
-        self._real_fd = os.dup(2)
+        try:
+            self._real_fd = os.dup(2)
+        except OSError:  # no stderr at all: nothing to filter
+            return self
         read_fd, write_fd = os.pipe()
         os.dup2(write_fd, 2)
         os.close(write_fd)
@@ -113,22 +117,29 @@ class NativeStderrFilter:
         return self
 
     def _forward(self, read_fd: int) -> None:
-        dropping, pending = False, b""
+        pending = b""
         while True:
             chunk = os.read(read_fd, 65536)
             if not chunk:
                 break
             *complete, pending = (pending + chunk).split(b"\n")
             text = [line.decode("utf-8", "replace") + "\n" for line in complete]
-            kept, dropping = filter_lines(text, dropping)
-            if kept:
-                os.write(self._real_fd, "".join(kept).encode("utf-8", "replace"))
+            self._write(filter_lines(text)[0])  # a record's lines come in one write
         if pending:
-            kept, _ = filter_lines([pending.decode("utf-8", "replace")], dropping)
-            os.write(self._real_fd, "".join(kept).encode("utf-8", "replace"))
+            self._write(filter_lines([pending.decode("utf-8", "replace")])[0])
         os.close(read_fd)
 
+    def _write(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        try:
+            os.write(self._real_fd, "".join(lines).encode("utf-8", "replace"))
+        except OSError:  # stderr closed (e.g. a pipe whose reader quit): drop, keep draining
+            pass
+
     def __exit__(self, *exc_info) -> None:
+        if self._real_fd < 0:
+            return
         sys.stderr.flush()
         os.dup2(self._real_fd, 2)  # closes the pipe's write end: the reader sees EOF
         if self._thread is not None:
@@ -137,3 +148,4 @@ class NativeStderrFilter:
             sys.stderr.close()
             sys.stderr, self._saved_stderr = self._saved_stderr, None
         os.close(self._real_fd)
+        self._real_fd = -1
