@@ -129,15 +129,15 @@ def _require_candidates(model, name: str, fully_connected: bool) -> None:
 
 
 def _prune(model, name, sparsity, block, fully_connected, classifier) -> dict[str, blocks.BlockChoice]:
-    names = prune_layers(model, sparsity, block, fully_connected, classifier)
-    if not names:
+    choices = prune_layers(model, sparsity, block, fully_connected, classifier)
+    if not choices:
         raise ConversionError(
             f"--prune found no layer to prune in {name} (1x1 convolutions other than the first "
             "convolution, the classifier and squeeze-excitation convolutions; see "
             "--prune-classifier, --fully-connected)"
         )
-    _log.info("pruned %d layers to %.0f%% zeros", len(names), 100 * sparsity)
-    return names
+    _log.info("pruned %d layers to %.0f%% zeros", len(choices), 100 * sparsity)
+    return choices
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
