@@ -116,6 +116,7 @@ def test_demo_removes_its_temporary_directory(tmp_path):
     assert [p.name for p in temporary.iterdir() if p.name.startswith("tflite-sparse-demo-")] == []
     assert "temporary directory, now removed; --keep DIR keeps them" in done.stdout
     assert "p10" in done.stdout and "90% interval" in done.stdout
+    assert done.stderr == ""  # no TensorFlow/TFLite log lines either
 
 
 @pytest.mark.slow
