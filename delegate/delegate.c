@@ -53,6 +53,20 @@ static void partition_free(TfLiteContext* context, void* buffer) {
   free(plan);
 }
 
+/* Threads: the num_threads option, else the interpreter's; one pool for
+ * every partition, remade only when the count changes (never during an
+ * invoke: TFLite prepares and invokes from one thread). A pool that cannot
+ * be had means one thread, not a failure. */
+static void size_pool(tsp_delegate* self, const TfLiteContext* context) {
+  int threads = self->options.num_threads;
+  if (threads <= 0) threads = context->recommended_num_threads;
+  if (threads <= 0) threads = 1;
+  if (threads > TSP_MAX_THREADS) threads = TSP_MAX_THREADS;
+  if (self->pool && tsp_threadpool_threads(self->pool) == (size_t)threads) return;
+  tsp_threadpool_destroy(self->pool);
+  self->pool = threads > 1 ? tsp_threadpool_create((size_t)threads) : NULL;
+}
+
 static TfLiteStatus partition_prepare(TfLiteContext* context, TfLiteNode* node) {
   tsp_plan* plan = node->user_data;
   if (!plan) {
@@ -60,6 +74,7 @@ static TfLiteStatus partition_prepare(TfLiteContext* context, TfLiteNode* node) 
     return kTfLiteError;
   }
   plan->context = context;
+  if (plan->owner) size_pool(plan->owner, context);
   if (plan->error[0] || tsp_plan_prepare(plan) != kTfLiteOk) {
     context->ReportError(context, "tflite-sparse: %s", plan->error);
     return kTfLiteError;
@@ -71,6 +86,7 @@ static TfLiteStatus partition_invoke(TfLiteContext* context, TfLiteNode* node) {
   tsp_plan* plan = node->user_data;
   if (!plan || plan->error[0]) return kTfLiteError;
   plan->context = context;
+  plan->pool = plan->owner ? ((tsp_delegate*)plan->owner)->pool : NULL;
   return tsp_plan_invoke(plan);
 }
 
@@ -146,7 +162,11 @@ void tflite_plugin_destroy_delegate(TfLiteDelegate* delegate) {
   if (!delegate) return;
   tsp_delegate* self = delegate->data_;
   /* Plans belong to the interpreter's nodes; detach them from us. */
-  for (int i = 0; i < self->num_plans; ++i) self->plans[i]->owner = NULL;
+  for (int i = 0; i < self->num_plans; ++i) {
+    self->plans[i]->owner = NULL;
+    self->plans[i]->pool = NULL;
+  }
   free(self->plans);
+  tsp_threadpool_destroy(self->pool);
   free(self);
 }

@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include "threadpool.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,21 @@ void tsp_options_default(tsp_options* options) {
   options->profile = 0;
   options->flush_denormals = 1;
   options->cost_rule = 1;
+  options->num_threads = 0;
+}
+
+static int set_num_threads(tsp_options* options, const char* value, char* why, size_t size) {
+  char* end = NULL;
+  long v = strtol(value, &end, 10);
+  if (end == value || *end != '\0' || v < 0 || v > TSP_MAX_THREADS) {
+    snprintf(why, size,
+             "tflite-sparse: option num_threads=%s must be an integer in [0, %d] "
+             "(0: the interpreter's thread count)",
+             value, TSP_MAX_THREADS);
+    return -1;
+  }
+  options->num_threads = (int)v;
+  return 0;
 }
 
 static int parse_bool(const char* value, int* out) {
@@ -51,6 +68,7 @@ int tsp_options_set(tsp_options* options, const char* key, const char* value, ch
     return -1;
   }
   if (!strcmp(key, "isa")) return set_isa(options, value, why, size);
+  if (!strcmp(key, "num_threads")) return set_num_threads(options, value, why, size);
   if (!strcmp(key, "min_sparsity")) {
     char* end = NULL;
     double v = strtod(value, &end);
@@ -73,7 +91,7 @@ int tsp_options_set(tsp_options* options, const char* key, const char* value, ch
   }
   snprintf(why, size,
            "tflite-sparse: unknown option '%s' (known: isa, min_sparsity, profile, "
-           "flush_denormals, cost_rule)",
+           "flush_denormals, num_threads, cost_rule)",
            key);
   return -1;
 }

@@ -12,6 +12,7 @@ typedef struct {
   int profile;
   int flush_denormals;
   int cost_rule; /* 1: claim only partitions expected to beat TFLite (cost.h) */
+  int num_threads;     /* 0: the interpreter's (recommended_num_threads) */
 } tsp_options;
 
 void tsp_options_default(tsp_options* options);

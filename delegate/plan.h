@@ -67,6 +67,7 @@ typedef struct tsp_plan {
   void* arena;
   size_t arena_bytes;
   void* owner; /* the delegate that built it */
+  struct tsp_threadpool* pool; /* the owner's, set before each invoke; NULL: one thread */
   char error[256];
 } tsp_plan;
 

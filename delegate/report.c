@@ -60,8 +60,11 @@ size_t tflite_sparse_delegate_report(const TfLiteDelegate* delegate, char* buffe
   if (buffer && capacity) buffer[0] = '\0';
   if (!delegate) return 0;
   const tsp_delegate* self = delegate->data_;
-  emit(&out, "{\"isa\":\"%s\",\"min_sparsity\":%.4f,\"profile\":%d,\"partitions\":[",
-       tsp_isa_name(self->options.isa), self->options.min_sparsity, self->options.profile);
+  emit(&out,
+       "{\"isa\":\"%s\",\"min_sparsity\":%.4f,\"profile\":%d,\"num_threads\":%d,"
+       "\"threads\":%zu,\"partitions\":[",
+       tsp_isa_name(self->options.isa), self->options.min_sparsity, self->options.profile,
+       self->options.num_threads, tsp_threadpool_threads(self->pool));
   for (int i = 0; i < self->num_plans; ++i) {
     if (i) emit(&out, ",");
     emit_plan(&out, self->plans[i]);

@@ -6,7 +6,7 @@
 #   scripts/check-toolchains.sh                 every check
 #   scripts/check-toolchains.sh aarch64 bazel   just these
 #
-# Checks: host (gcc + cmake), asan (gcc -fsanitize=address,undefined),
+# Checks: host (gcc + cmake), asan (gcc -fsanitize=address,undefined), tsan,
 # aarch64 (cross gcc links a program that runs under qemu-aarch64),
 # aarch64-asan (the same with ASan/UBSan), bazel, fuzz (clang + libFuzzer).
 # Each failure names the package that provides what is missing; the exit
@@ -44,6 +44,11 @@ check_asan() {
     fail asan "gcc cannot build and run an AddressSanitizer program: $(tail -1 "$work/asan.log")" "gcc libc6-dev"
 }
 
+check_tsan() {
+  gcc -fsanitize=thread "$work/hello.c" -o "$work/tsan" 2>"$work/tsan.log" && run_ok "$work/tsan" ||
+    fail tsan "gcc cannot build and run a ThreadSanitizer program: $(tail -1 "$work/tsan.log")" "gcc libc6-dev"
+}
+
 check_aarch64() {  # check_aarch64 [extra gcc flags]
   local name=aarch64 flags=("$@")
   [ ${#flags[@]} -eq 0 ] || name=aarch64-asan
@@ -72,11 +77,12 @@ check_fuzz() {
 }
 
 checks=("$@")
-[ ${#checks[@]} -ne 0 ] || checks=(host asan aarch64 aarch64-asan bazel fuzz)
+[ ${#checks[@]} -ne 0 ] || checks=(host asan tsan aarch64 aarch64-asan bazel fuzz)
 for c in "${checks[@]}"; do
   case "$c" in
     host) check_host ;;
     asan) check_asan ;;
+    tsan) check_tsan ;;
     aarch64) check_aarch64 ;;
     aarch64-asan) check_aarch64 -fsanitize=address,undefined ;;
     bazel) check_bazel ;;

@@ -65,5 +65,5 @@ fi
 if [ "$python_check" = 1 ]; then
   echo "== Python delegate tests against the Bazel-built library"
   TFLITE_SPARSE_LIBRARY="$(pwd)/$so" PYTHONPATH=python \
-    python -m pytest -q -p no:cacheprovider tests/test_delegate_options.py
+    python3 -m pytest -q -p no:cacheprovider tests/test_delegate_options.py
 fi

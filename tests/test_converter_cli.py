@@ -39,6 +39,14 @@ def _assert_one_line_error(code, err, *fragments):
         assert fragment in lines[0], lines[0]
 
 
+def _block_table(stderr: str) -> dict[str, list[str]]:
+    """The per-layer table `tflite convert` prints on stderr: layer name ->
+    [layer, out x in, zeros, block, why]."""
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["layer", "out"])
+    return {line.split()[0]: line.split(None, 4) for line in lines[start + 1:] if line.strip()}
+
+
 def _files(directory: Path) -> set[str]:
     return {p.name for p in directory.iterdir()}
 
@@ -50,7 +58,12 @@ def test_convert_writes_the_file_and_a_summary(capsys, dense_path, tmp_path):
     assert fb.read_model(out.read_bytes())
     assert f"wrote {out}" in stdout and "4 of 5 eligible layers stored sparse" in stdout
     assert "verified on stock TFLite" in stdout
-    assert "encoding layer 5/5" in stderr  # progress
+    by_layer = _block_table(stderr)
+    assert by_layer["tiny/pw_block4/Conv2D"][3:] == ["4", "auto: all-zero blocks of 4 hold 100% of its zeros"]
+    assert by_layer["tiny/pw_block2/Conv2D"][3] == "2"
+    assert "30 channels are not a multiple of 4" in by_layer["tiny/pw_block2/Conv2D"][4]
+    assert by_layer["tiny/pw_free/Conv2D"][3] == "1" and "hold only" in by_layer["tiny/pw_free/Conv2D"][4]
+    assert by_layer["tiny/pw_dense/Conv2D"][3:] == ["dense", "fewer zeros than --min-sparsity 0.5"]
     assert _files(tmp_path) == {"out.tflite"}  # no temporary file left
     umask = os.umask(0)
     os.umask(umask)
@@ -215,12 +228,88 @@ def test_command_line_process_prune_warning_and_exit_codes(dense_path, tmp_path)
 
 def test_subcommand_modules_import_without_tensorflow():
     code = (
-        "import sys, argparse; from tflite_sparse.converter import command_convert, command_inspect; "
-        "command_convert.add_arguments(argparse.ArgumentParser()); "
-        "command_inspect.add_arguments(argparse.ArgumentParser()); "
+        "import sys, argparse; from tflite_sparse import cli; cli.build_parser(); "
         "print('tensorflow' in sys.modules)"
     )
     env = dict(os.environ, PYTHONPATH=PYTHON_PATH)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+# --- -o naming the input (issue 8.5) ---------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ("relative", "absolute", "dotted", "symlink", "hardlink"))
+def test_output_that_is_the_input_is_refused(capsys, dense_path, tmp_path, monkeypatch, spelling):
+    source = tmp_path / "model.tflite"
+    source.write_bytes(dense_path.read_bytes())
+    original = source.read_bytes()
+    if spelling == "symlink":
+        (tmp_path / "link.tflite").symlink_to(source)
+    if spelling == "hardlink":
+        os.link(source, tmp_path / "hard.tflite")
+    before = _files(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    output = {
+        "relative": "model.tflite",
+        "absolute": str(source),
+        "dotted": f"../{tmp_path.name}/./model.tflite",
+        "symlink": "link.tflite",
+        "hardlink": "hard.tflite",
+    }[spelling]
+    code, out, err = _main(capsys, "convert", "--sparse", "model.tflite", "-o", output, "--prune", "0.9")
+    _assert_one_line_error(code, err, f"-o {output} is the input file", "give another output name")
+    assert not out
+    assert source.read_bytes() == original  # the weights are still there
+    assert _files(tmp_path) == before  # no temporary file either
+
+
+def test_output_inside_the_input_saved_model_is_refused(capsys, tmp_path):
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "saved_model.pb").write_bytes(b"not read: refused before loading")
+    code, _, err = _main(capsys, "convert", "--sparse", saved, "-o", saved / "saved_model.pb")
+    _assert_one_line_error(code, err, "inside the input SavedModel directory")
+    assert (saved / "saved_model.pb").read_bytes() == b"not read: refused before loading"
+
+
+def test_a_new_output_next_to_the_input_is_fine(capsys, dense_path, tmp_path, monkeypatch):
+    source = tmp_path / "model.tflite"
+    source.write_bytes(dense_path.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _main(capsys, "convert", "--sparse", "model.tflite", "-o", "./model_sparse.tflite", "--no-verify")
+    assert code == 0, err
+
+
+# --- block choice (issue 7.2, 8.6) -------------------------------------------
+
+
+def test_prune_with_auto_block_takes_blocks_of_4_where_the_channels_allow(capsys, dense_path, tmp_path):
+    out = tmp_path / "pruned.tflite"
+    code, stdout, stderr = _main(capsys, "convert", "--sparse", dense_path, "-o", out, "--prune", "0.9")
+    assert code == 0, stderr
+    table = _block_table(stderr)
+    fastest = "pruned in blocks of 4 (auto: the delegate's fastest kernels)"
+    for name in ("pw_block4", "pw_free", "pw_wide_in", "pw_dense"):  # 24, 300, 16, 32 channels
+        assert table[f"tiny/{name}/Conv2D"][3:] == ["4", fastest], name
+        assert float(table[f"tiny/{name}/Conv2D"][2].rstrip("%")) >= 89.5, name  # plus zeros it had
+    assert table["tiny/pw_block2/Conv2D"][3:] == [
+        "2", "pruned in blocks of 2 (auto: 30 output channels are not a multiple of 4)"
+    ]
+    assert "5 of 5 eligible layers stored sparse (4 with block 4, 1 with block 2)" in stdout
+    inspection = _main(capsys, "inspect", out, "--json", "--no-delegate")[1]
+    stored = sorted(row["block"] for row in json.loads(inspection)["ops"] if row.get("block"))
+    assert stored == [2, 4, 4, 4, 4]  # the file holds what the table says
+
+
+@pytest.mark.parametrize("prune", ((), ("--prune", "0.9")))
+def test_explicit_block_4_on_30_channels_names_the_layer(capsys, dense_path, tmp_path, prune):
+    out = tmp_path / "out.tflite"
+    code, _, err = _main(capsys, "convert", "--sparse", dense_path, "-o", out, "--block", "4", *prune)
+    _assert_one_line_error(
+        code, err, "--block 4: layer 'tiny/pw_block2/Conv2D' has 30 output channels, not a multiple of 4",
+        "use --block auto", "--block 2",
+    )
+    assert "WARNING" not in err  # refused before the one-shot pruning warning
+    assert not _files(tmp_path)

@@ -57,13 +57,23 @@ def test_smallest_index_type_that_fits(runtime, out_channels, in_channels, spars
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-@pytest.mark.parametrize("out_channels, requested, expected", [(30, 4, 2), (15, 4, 1), (15, 2, 1), (6, 4, 2), (10, 2, 2)])
-def test_channels_not_a_multiple_of_the_block_fall_back(runtime, out_channels, requested, expected):
-    weights = _weights(out_channels, 12, 0.75, requested, seed=out_channels)
-    block = blocks.choose_block(weights, requested)
-    assert block == expected
-    _, decoded = _round_trip(weights, block, runtime)
+@pytest.mark.parametrize("out_channels, pruned_with, expected", [(30, 4, 2), (15, 4, 1), (15, 2, 1), (6, 4, 2), (10, 2, 2)])
+def test_auto_falls_back_when_4_does_not_divide_the_channels(runtime, out_channels, pruned_with, expected):
+    weights = _weights(out_channels, 12, 0.75, pruned_with, seed=out_channels)
+    choice = blocks.choose(weights, "auto", "layer_x")
+    assert choice.block == expected
+    if expected < 4:
+        assert f"{out_channels} channels are not a multiple of 4" in choice.reason
+    _, decoded = _round_trip(weights, choice.block, runtime)
     np.testing.assert_array_equal(decoded, weights)
+
+
+@pytest.mark.parametrize("out_channels, requested", [(30, 4), (15, 4), (15, 2), (6, 4)])
+def test_explicit_block_that_does_not_divide_names_the_layer(out_channels, requested):
+    weights = _weights(out_channels, 12, 0.75, 1, seed=out_channels)
+    with pytest.raises(ValueError, match=rf"--block {requested}: layer 'layer_x' has {out_channels} output "
+                       rf"channels, not a multiple of {requested}; use --block auto"):
+        blocks.choose(weights, requested, "layer_x")
 
 
 def test_encode_rejects_a_block_that_does_not_divide_the_channels():
@@ -174,11 +184,32 @@ def test_auto_block_threshold_is_98_percent_of_the_zeros():
 def test_requested_block_is_kept_when_it_divides():
     weights = _weights(64, 64, 0.9, 1)
     assert blocks.choose_block(weights, 4) == 4  # lossless: zeros stored explicitly
+    assert blocks.choose(weights, 4).reason == "--block 4"
     with pytest.raises(ValueError, match="not one of"):
         blocks.choose_block(weights, 3)
 
 
 # --- one-shot pruning --------------------------------------------------------
+
+
+def test_auto_block_reasons_name_what_decided():
+    assert blocks.choose(_weights(64, 64, 0.9, 4)).reason == "auto: all-zero blocks of 4 hold 100% of its zeros"
+    reason = blocks.choose(_weights(64, 64, 0.9, 1)).reason
+    assert reason.startswith("auto: blocks of 4 hold only") and "blocks of 2 hold only" in reason
+
+
+@pytest.mark.parametrize("out_channels, expected", [(64, 4), (30, 2), (15, 1), (4, 4), (2, 2)])
+def test_pruning_block_auto_takes_the_fastest_block_that_fits(out_channels, expected):
+    choice = blocks.pruning_block(out_channels, "auto", "layer_x")
+    assert choice.block == expected
+    if expected == 4:
+        assert "fastest" in choice.reason
+    else:
+        assert f"{out_channels} output channels are not a multiple of 4" in choice.reason
+    assert blocks.pruning_block(out_channels, 1, "layer_x").block == 1
+    if out_channels % 4:
+        with pytest.raises(ValueError, match=f"layer 'layer_x' has {out_channels} output channels"):
+            blocks.pruning_block(out_channels, 4, "layer_x")
 
 
 @pytest.mark.parametrize("block", (1, 2, 4))

@@ -165,7 +165,7 @@ def test_mobilenet_oneshot_prune_every_block(block):
     result = convert_with_report(helpers.mobilenet_small_tflite(), prune=0.9, block=block)
     encoded = result.encoded
     assert len(encoded) == 13 and len(result.pruned) == 13  # the classifier is not pruned
-    expected = 1 if block == "auto" else int(block)  # auto: pruned in blocks of 1
+    expected = 4 if block == "auto" else int(block)  # auto: blocks of 4 (every channel count divides)
     assert {layer.block for layer in encoded} == {expected}
     assert all(abs(layer.sparsity - 0.9) < 0.01 for layer in encoded)
     reference = convert(helpers.mobilenet_small_tflite(), sparse=False, prune=0.9, block=block)

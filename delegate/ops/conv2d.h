@@ -23,8 +23,9 @@ tsp_conv_1x1* tsp_conv_1x1_of(const tsp_step* step);
 /* Asks the conv to leave its output to the depthwise step when the output is
  * larger than min_bytes per image (decided at each reshape). */
 void tsp_conv_1x1_offer_banding(tsp_conv_1x1* conv, size_t min_bytes);
-/* Whether the current shapes made it banded (its own step then runs nothing). */
-int tsp_conv_1x1_banded(const tsp_conv_1x1* conv);
+/* Whether the current shapes made it banded (set by the conv's reshape; its
+ * own step then runs nothing and the depthwise step computes it). */
+int tsp_conv_1x1_wants_band(const tsp_conv_1x1* conv);
 /* Output columns [j0, j0 + nc) of one image, bias, clamp and fused post op
  * included, into output (channel rows out_ld floats apart). */
 void tsp_conv_1x1_columns(const tsp_conv_1x1* conv, const float* input, size_t j0, size_t nc,

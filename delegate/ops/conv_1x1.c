@@ -6,9 +6,11 @@
 #include "cost.h"
 #include "ops/conv2d.h"
 #include "ops/weights.h"
+#include "parallel.h"
 
 struct tsp_conv_1x1 {
   tsp_spmm_packed packed;
+  tsp_spmm_parts parts; /* output-group ranges for threads, remade per shape */
   tsp_spmm_fn kernel;
   tsp_minmax clamp;
   uint32_t out_channels, in_channels;
@@ -101,25 +103,31 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   if (stride != op->packed.input_stride && tsp_spmm_restride(&op->packed, stride) != 0)
     return tsp_plan_fail(plan, "1x1 conv (node %d): a %dx%d input is too large for the packed weights",
                          step->node, in->h, in->w);
+  tsp_spmm_parts_release(&op->parts);
+  const uint32_t groups = op->packed.view.full_groups + op->packed.view.tail_rows;
+  if (tsp_spmm_parts_make(&op->packed, tsp_spmm_parts_for(in->ld, op->tile, groups), &op->parts))
+    return tsp_plan_fail(plan, "out of memory preparing 1x1 conv (node %d)", step->node);
   step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
   size_t per_column = sizeof(float) * ((size_t)op->in_channels + op->out_channels);
   op->chunk = POST_CHUNK_BYTES / per_column / 64 * 64;
   if (op->chunk < 64) op->chunk = 64;
   size_t out_bytes = sizeof(float) * (size_t)out->h * out->w * op->out_channels;
+  /* Banded: the depthwise step computes it band by band, never whole. */
   op->banded = op->band_min_bytes && out_bytes > op->band_min_bytes;
-  out->chw = !op->banded; /* banded: the depthwise step holds it band by band */
+  out->chw = !op->banded;
   return kTfLiteOk;
 }
 
 /* SpMM over column chunks, each followed by the fused op while it is in L2.
  * Column j of the output depends on column j of the input only, so a chunk
  * is the same SpMM on input + j0 (the diffs are relative). */
-static void run_with_post(const conv_1x1* op, const float* input, float* output, size_t ld,
-                          size_t out_ld) {
+static void run_with_post(tsp_plan* plan, const conv_1x1* op, const float* input, float* output,
+                          size_t ld, size_t out_ld) {
   static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
   for (size_t j0 = 0; j0 < ld; j0 += op->chunk) {
     size_t nc = ld - j0 < op->chunk ? ld - j0 : op->chunk;
-    op->kernel(nc, &op->packed.view, input + j0, output + j0, out_ld * sizeof(float), &op->clamp);
+    tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->parts, nc, input + j0, output + j0,
+                      out_ld * sizeof(float), &op->clamp);
     for (uint32_t co = 0; co < op->out_channels; ++co)
       op->post(nc, output + co * out_ld + j0, output + co * out_ld + j0, &kNone);
   }
@@ -132,11 +140,13 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* out = &plan->values[step->out];
   for (int b = 0; b < in->n; ++b) {
     if (op->post) {
-      run_with_post(op, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b), in->ld, out->ld);
+      run_with_post(plan, op, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b), in->ld,
+                    out->ld);
       continue;
     }
-    op->kernel(in->ld, &op->packed.view, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
-               out->ld * sizeof(float), &op->clamp);
+    tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->parts, in->ld,
+                      tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
+                      out->ld * sizeof(float), &op->clamp);
   }
 }
 
@@ -150,7 +160,8 @@ void tsp_conv_1x1_columns(const conv_1x1* op, const float* input, size_t j0, siz
 
 void tsp_conv_1x1_offer_banding(conv_1x1* op, size_t min_bytes) { op->band_min_bytes = min_bytes; }
 
-int tsp_conv_1x1_banded(const conv_1x1* op) { return op->banded; }
+int tsp_conv_1x1_wants_band(const conv_1x1* op) { return op->banded; }
+
 
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
   conv_1x1* op = step->data;
@@ -163,6 +174,7 @@ static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
 static void release(void* data) {
   conv_1x1* op = data;
   if (!op) return;
+  tsp_spmm_parts_release(&op->parts);
   tsp_spmm_release(&op->packed);
   free(op);
 }

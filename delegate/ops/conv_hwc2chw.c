@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "kernels/conv/conv_hwc2chw_pack.h"
+#include "parallel.h"
 #include "ops/conv2d.h"
 #include "ops/padding.h"
 
@@ -62,10 +63,10 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const float* input = tsp_value_nhwc(plan, in);
   const size_t image = (size_t)in->h * in->w * 3;
   for (int b = 0; b < in->n; ++b)
-    plan->kernels->conv3x3s2c3((size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
-                               (size_t)op->pad_top, (size_t)op->pad_left,
-                               (size_t)op->out_channels, input + b * image, op->packed,
-                               tsp_value_chw(plan, out, b), out->ld, &op->clamp);
+    tsp_parallel_conv_hwc2chw(plan->pool, plan->kernels->conv3x3s2c3, (size_t)in->h,
+                              (size_t)in->w, (size_t)out->h, (size_t)out->w, (size_t)op->pad_top,
+                              (size_t)op->pad_left, (size_t)op->out_channels, input + b * image,
+                              op->packed, tsp_value_chw(plan, out, b), out->ld, &op->clamp);
 }
 
 static void release(void* data) {

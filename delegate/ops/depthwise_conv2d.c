@@ -5,6 +5,7 @@
 
 #include "ops/conv2d.h"
 #include "ops/padding.h"
+#include "parallel.h"
 
 typedef struct {
   float* weights; /* per channel: bias, then k*k taps row-major */
@@ -17,8 +18,9 @@ typedef struct {
   const char* post_name;
   /* Banded with the 1x1 conv that expands its input (see conv2d.h). */
   const tsp_conv_1x1* expand;
-  float* band;        /* expanded rows of one band: channels x band_ld */
-  size_t band_floats; /* allocated */
+  float* band[TSP_MAX_THREADS]; /* per worker: expanded rows of one band, channels x band_ld */
+  size_t band_floats[TSP_MAX_THREADS]; /* allocated */
+  size_t band_need;   /* floats one band needs */
   size_t band_ld;
   int band_rows;      /* output rows per band */
 } dwconv;
@@ -69,6 +71,15 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
   return 0;
 }
 
+/* Worker w's band buffer, grown to band_need floats; NULL when out of memory. */
+static float* band_buffer(dwconv* op, size_t w) {
+  if (op->band_floats[w] >= op->band_need) return op->band[w];
+  free(op->band[w]);
+  op->band[w] = aligned_alloc(64, op->band_need * sizeof(float));
+  op->band_floats[w] = op->band[w] ? op->band_need : 0;
+  return op->band[w];
+}
+
 static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   dwconv* op = step->data;
   const tsp_value* in = &plan->values[step->in];
@@ -83,7 +94,8 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   out->n = in->n;
   out->c = in->c;
   step->flops = 2.0 * op->window.kernel * op->window.kernel * out->c * out->h * out->w;
-  if (op->expand && tsp_conv_1x1_banded(op->expand)) {
+  op->band_rows = 0;
+  if (op->expand && tsp_conv_1x1_wants_band(op->expand)) {
     const int k = op->window.kernel, s = op->window.stride;
     size_t row_bytes = sizeof(float) * (size_t)in->w * (size_t)in->c;
     int rows_in = (int)(BAND_BUFFER_BYTES / row_bytes);
@@ -91,56 +103,79 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
     if (op->band_rows > out->h) op->band_rows = out->h;
     size_t band_in_rows = (size_t)(op->band_rows - 1) * s + k;
     op->band_ld = tsp_chw_ld(band_in_rows * (size_t)in->w);
-    size_t need = op->band_ld * (size_t)in->c;
-    if (need > op->band_floats) {
-      free(op->band);
-      op->band = aligned_alloc(64, need * sizeof(float));
-      op->band_floats = op->band ? need : 0;
-      if (!op->band) return tsp_plan_fail(plan, "out of memory: band of depthwise conv (node %d)", step->node);
-    }
+    op->band_need = op->band_ld * (size_t)in->c;
+    if (!band_buffer(op, 0))
+      return tsp_plan_fail(plan, "out of memory: band of depthwise conv (node %d)", step->node);
   }
   return kTfLiteOk;
 }
 
 /* Channel groups whose planes fit L2, each followed by the fused op. */
-static void run_with_post(const dwconv* op, const tsp_value* in, const tsp_value* out,
-                          const float* src, float* dst) {
+static void run_with_post(tsp_plan* plan, const dwconv* op, const tsp_value* in,
+                          const tsp_value* out, const float* src, float* dst) {
   static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
   size_t group = POST_GROUP_BYTES / (sizeof(float) * (in->ld + out->ld));
   if (group < 1) group = 1;
   for (size_t c0 = 0; c0 < (size_t)op->channels; c0 += group) {
     size_t g = (size_t)op->channels - c0 < group ? (size_t)op->channels - c0 : group;
-    op->kernel(g, (size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
-               (size_t)op->pad_top, (size_t)op->pad_left, src + c0 * in->ld, (size_t)in->ld,
-               op->weights + c0 * (size_t)(op->window.kernel * op->window.kernel + 1),
-               dst + c0 * out->ld, (size_t)out->ld, &op->clamp);
+    tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel, g, (size_t)in->h,
+                        (size_t)in->w, (size_t)out->h, (size_t)out->w, (size_t)op->pad_top,
+                        (size_t)op->pad_left, src + c0 * in->ld, (size_t)in->ld,
+                        op->weights + c0 * (size_t)(op->window.kernel * op->window.kernel + 1),
+                        dst + c0 * out->ld, (size_t)out->ld, &op->clamp);
     op->post(g * out->ld, dst + c0 * out->ld, dst + c0 * out->ld, &kNone);
   }
 }
 
 /* Expands the input rows each band of output rows needs, then convolves
  * them: the expanded tensor lives one band at a time in L2. Rows shared by
- * two bands (k - stride of them) are computed twice. */
-static void run_banded(const dwconv* op, const float* src, const tsp_value* in,
-                       const tsp_value* out, float* dst) {
+ * two bands (k - stride of them) are computed twice. Bands depend on the
+ * shape only, so any number of workers gives the same bits. */
+typedef struct {
+  const dwconv* op;
+  const float* src;
+  const tsp_value *in, *out;
+  float* dst;
+  size_t bands, workers;
+} band_job;
+
+static void run_band(const band_job* job, int oy0, float* band) {
   static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
+  const dwconv* op = job->op;
+  const tsp_value *in = job->in, *out = job->out;
   const int k = op->window.kernel, s = op->window.stride;
-  for (int oy0 = 0; oy0 < out->h; oy0 += op->band_rows) {
-    int oy1 = oy0 + op->band_rows < out->h ? oy0 + op->band_rows : out->h;
-    int first = oy0 * s - op->pad_top; /* first input row the band reads */
-    int iy0 = first > 0 ? first : 0;
-    int iy1 = (oy1 - 1) * s - op->pad_top + k;
-    if (iy1 > in->h) iy1 = in->h;
-    tsp_conv_1x1_columns(op->expand, src, (size_t)iy0 * in->w, (size_t)(iy1 - iy0) * in->w,
-                         op->band, op->band_ld);
-    op->kernel((size_t)op->channels, (size_t)(iy1 - iy0), (size_t)in->w, (size_t)(oy1 - oy0),
-               (size_t)out->w, (size_t)(iy0 - first), (size_t)op->pad_left, op->band, op->band_ld,
-               op->weights, dst + (size_t)oy0 * out->w, (size_t)out->ld, &op->clamp);
-    for (int c = 0; op->post && c < op->channels; ++c) {
-      float* row = dst + (size_t)c * out->ld + (size_t)oy0 * out->w;
-      op->post((size_t)(oy1 - oy0) * out->w, row, row, &kNone);
-    }
+  int oy1 = oy0 + op->band_rows < out->h ? oy0 + op->band_rows : out->h;
+  int first = oy0 * s - op->pad_top; /* first input row the band reads */
+  int iy0 = first > 0 ? first : 0;
+  int iy1 = (oy1 - 1) * s - op->pad_top + k;
+  if (iy1 > in->h) iy1 = in->h;
+  tsp_conv_1x1_columns(op->expand, job->src, (size_t)iy0 * in->w, (size_t)(iy1 - iy0) * in->w,
+                       band, op->band_ld);
+  op->kernel((size_t)op->channels, (size_t)(iy1 - iy0), (size_t)in->w, (size_t)(oy1 - oy0),
+             (size_t)out->w, (size_t)(iy0 - first), (size_t)op->pad_left, band, op->band_ld,
+             op->weights, job->dst + (size_t)oy0 * out->w, (size_t)out->ld, &op->clamp);
+  for (int c = 0; op->post && c < op->channels; ++c) {
+    float* row = job->dst + (size_t)c * out->ld + (size_t)oy0 * out->w;
+    op->post((size_t)(oy1 - oy0) * out->w, row, row, &kNone);
   }
+}
+
+/* Worker w runs a contiguous share of the bands with its own buffer. */
+static void run_band_share(void* context, size_t w) {
+  const band_job* job = context;
+  for (size_t i = w * job->bands / job->workers; i < (w + 1) * job->bands / job->workers; ++i)
+    run_band(job, (int)i * job->op->band_rows, job->op->band[w]);
+}
+
+static void run_banded(tsp_plan* plan, dwconv* op, const float* src, const tsp_value* in,
+                       const tsp_value* out, float* dst) {
+  band_job job = {.op = op, .src = src, .in = in, .out = out, .dst = dst};
+  job.bands = (size_t)((out->h + op->band_rows - 1) / op->band_rows);
+  size_t threads = tsp_threadpool_threads(plan->pool);
+  job.workers = threads < job.bands ? threads : job.bands;
+  for (size_t w = 1; w < job.workers; ++w)
+    if (!band_buffer(op, w)) job.workers = w; /* fewer workers if memory runs out */
+  tsp_threadpool_run(job.workers > 1 ? plan->pool : NULL, run_band_share, &job, job.workers);
 }
 
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
@@ -156,27 +191,28 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   for (int b = 0; b < in->n; ++b) {
-    const float* src = op->expand && tsp_conv_1x1_banded(op->expand) ? NULL : tsp_value_chw(plan, in, b);
+    const float* src = tsp_value_chw(plan, in, b);
     float* dst = tsp_value_chw(plan, out, b);
-    if (op->expand && tsp_conv_1x1_banded(op->expand)) {
+    if (op->expand && tsp_conv_1x1_wants_band(op->expand)) {
       const tsp_value* x = &plan->values[step->in2];
-      run_banded(op, tsp_value_chw(plan, x, b), in, out, dst);
+      run_banded(plan, step->data, tsp_value_chw(plan, x, b), in, out, dst);
       continue;
     }
     if (op->post) {
-      run_with_post(op, in, out, src, dst);
+      run_with_post(plan, op, in, out, src, dst);
       continue;
     }
-    op->kernel((size_t)op->channels, (size_t)in->h, (size_t)in->w, (size_t)out->h,
-               (size_t)out->w, (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
-               op->weights, dst, (size_t)out->ld, &op->clamp);
+    tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel, (size_t)op->channels,
+                        (size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
+                        (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
+                        op->weights, dst, (size_t)out->ld, &op->clamp);
   }
 }
 
 static void release(void* data) {
   dwconv* op = data;
   if (!op) return;
-  free(op->band);
+  for (size_t w = 0; w < TSP_MAX_THREADS; ++w) free(op->band[w]);
   free(op->weights);
   free(op);
 }
@@ -187,7 +223,7 @@ static void describe(const tsp_step* step, char* buffer, size_t size) {
                       op->window.kernel, op->window.stride, op->pad_top, op->pad_left);
   if (op->post && used > 0 && (size_t)used < size)
     used += snprintf(buffer + used, size - (size_t)used, ",\"post\":\"%s\"", op->post_name);
-  if (op->expand && tsp_conv_1x1_banded(op->expand) && used > 0 && (size_t)used < size)
+  if (op->expand && op->band_rows && used > 0 && (size_t)used < size)
     snprintf(buffer + used, size - (size_t)used, ",\"banded_rows\":%d", op->band_rows);
 }
 

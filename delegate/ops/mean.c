@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "parallel.h"
 #include "ops/ops.h"
 
 /* Axes tensor is a constant {1, 2} (any order, negative forms allowed). */
@@ -50,8 +51,9 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   for (int b = 0; b < in->n; ++b)
-    plan->kernels->gavgpool((size_t)in->h * in->w, (size_t)in->c, tsp_value_chw(plan, in, b),
-                            in->ld, tsp_value_chw(plan, out, b));
+    tsp_parallel_gavgpool(plan->pool, plan->kernels->gavgpool, (size_t)in->h * in->w,
+                          (size_t)in->c, tsp_value_chw(plan, in, b), in->ld,
+                          tsp_value_chw(plan, out, b));
 }
 
 static const tsp_step_ops kMeanStep = {.kind = "gavgpool_chw", .reshape = reshape, .run = run};

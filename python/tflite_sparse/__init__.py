@@ -5,6 +5,11 @@ pruned CNN in CHW layout with sparse-matrix x dense-matrix kernels; the
 converter stores pruned 1x1 convolution weights block-sparse in the .tflite.
 """
 
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
 from tflite_sparse.delegate import (
     DelegateOptionError,
     Interpreter,
@@ -26,18 +31,65 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def convert(model_or_path, sparse: bool = True, **kwargs) -> bytes:
-    """Converts a Keras model, SavedModel or .tflite to .tflite bytes.
+def convert(
+    model_or_path: Any,
+    sparse: bool = True,
+    *,
+    min_sparsity: float = 0.5,
+    block: str | int = "auto",
+    prune: float | None = None,
+    prune_classifier: bool = False,
+    fully_connected: bool = False,
+    verify: bool = True,
+    progress: Callable[[str, int, int, str], None] | None = None,
+) -> bytes:
+    """Converts a model to .tflite bytes, the 1x1 convolution weights stored
+    block-sparse (TFLite's SparsityParameters + DENSIFY: any interpreter runs
+    the file, the tflite-sparse delegate runs it fast).
 
-    See tflite_sparse.converter.convert for the options.
+    Args:
+      model_or_path: a tf_keras model (tfmot pruning wrappers are stripped),
+        the path of a .keras/.h5 file, a SavedModel directory or a .tflite
+        file, or .tflite bytes.
+      sparse: store the sparse layers sparse (False: a dense .tflite, after
+        ``prune`` if given).
+      min_sparsity: a layer is stored sparse from this fraction of zero weights.
+      block: output-channel block, "auto" or 1, 2, 4. "auto" stores each layer
+        with the largest block whose all-zero blocks hold >= 98% of its zeros,
+        and with ``prune`` prunes in blocks of 4 (the delegate's fastest) where
+        4 divides the output channels, else 2, else 1. An explicit block that
+        does not divide a layer's output channels raises ConversionError.
+      prune: a fraction in [0, 1): first magnitude-prune the 1x1 convolutions
+        to it, in one shot (not the first convolution, not squeeze-excitation
+        convolutions on a 1x1 map, not the classifier unless
+        ``prune_classifier``). For latency studies: accuracy needs fine-tuning.
+      prune_classifier: with ``prune``, prune the final classifier too.
+      fully_connected: also store (and prune) FULLY_CONNECTED weights.
+      verify: run the result and the dense model on stock TFLite with the same
+        random input; raise ConversionError if any output or sparse layer
+        differs by more than 1e-4 (relative).
+      progress: called as ``progress(stage, done, total, what)`` while working.
+
+    Returns:
+      The .tflite file's bytes. ``tflite_sparse.converter.convert_with_report``
+      takes the same arguments and also returns what was done per layer.
+
+    Raises:
+      ConversionError (a ValueError) naming the input, layer or option.
     """
     from tflite_sparse.converter import convert as _convert
 
-    return _convert(model_or_path, sparse=sparse, **kwargs)
+    return _convert(
+        model_or_path, sparse, min_sparsity=min_sparsity, block=block, prune=prune,
+        prune_classifier=prune_classifier, fully_connected=fully_connected, verify=verify,
+        progress=progress,
+    )
 
 
-def inspect(path):
-    """Per-op table of a .tflite file. See tflite_sparse.converter.inspect."""
+def inspect(path: str | os.PathLike, delegate: bool = True) -> dict:
+    """Per-op table of a .tflite file (shape, sparsity, block, index type,
+    bytes, and whether the delegate claims it unless ``delegate`` is False).
+    See tflite_sparse.converter.inspection."""
     from tflite_sparse.converter import inspect as _inspect
 
-    return _inspect(path)
+    return _inspect(path, delegate=delegate)

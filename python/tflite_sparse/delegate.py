@@ -17,6 +17,7 @@ _LIBRARY_NAME = "libtflite_sparse_delegate.so"
 _LIBRARY_ENV = "TFLITE_SPARSE_LIBRARY"
 _ISAS = ("auto", "scalar", "avx2", "avx512", "neon")
 _RUNTIMES = ("tf", "litert")
+_MAX_THREADS = 64  # TSP_MAX_THREADS in the C library
 
 
 class DelegateOptionError(ValueError):
@@ -64,13 +65,21 @@ def _option_string(key: str, value: Any) -> str:
                 f"delegate option min_sparsity={value!r} must be in [0, 1)"
             )
         return repr(number)
+    if key == "num_threads":
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() \
+                or not 0 <= int(value) <= _MAX_THREADS:
+            raise DelegateOptionError(
+                f"delegate option num_threads={value!r} must be an integer in [0, {_MAX_THREADS}] "
+                "(0: the interpreter's thread count)"
+            )
+        return str(int(value))
     if key in ("profile", "flush_denormals", "cost_rule"):
         if value in (True, False, 0, 1, "0", "1", "true", "false"):
             return "1" if value in (True, 1, "1", "true") else "0"
         raise DelegateOptionError(f"delegate option {key}={value!r} must be a boolean")
     raise DelegateOptionError(
         f"unknown delegate option {key!r}; known options: isa, min_sparsity, "
-        "profile, flush_denormals, cost_rule"
+        "profile, flush_denormals, num_threads, cost_rule"
     )
 
 
@@ -85,8 +94,9 @@ def load_delegate(runtime: str = "litert", **options: Any):
     Options: ``isa`` (auto|scalar|avx2|avx512|neon), ``min_sparsity`` (a 1x1
     convolution is run sparse only if at least this fraction of its weights is
     zero; default 0.5), ``profile`` (time every step), ``flush_denormals``
-    (default on). Returns the runtime's Delegate object, for
-    ``experimental_delegates=[...]``.
+    (default on), ``num_threads`` (threads of the delegate's own pool; 0, the
+    default, takes the interpreter's ``num_threads``). Returns the runtime's
+    Delegate object, for ``experimental_delegates=[...]``.
     """
     rendered = delegate_options(options)
     path = delegate_path()
@@ -112,8 +122,13 @@ def Interpreter(  # noqa: N802 - reads like the runtimes' class it returns
     """A TFLite interpreter of ``runtime`` with the delegate applied.
 
     Nodes the delegate does not claim run on the runtime's own kernels
-    (XNNPACK by default). Delegate options as in :func:`load_delegate`.
+    (XNNPACK by default). ``num_threads`` is the interpreter's, and the
+    delegate uses as many unless the ``num_threads`` delegate option is given
+    in ``options`` under the name ``delegate_num_threads``. Other delegate
+    options as in :func:`load_delegate`.
     """
+    if "delegate_num_threads" in options:
+        options["num_threads"] = options.pop("delegate_num_threads")
     delegate = load_delegate(runtime, **options)
     if runtime == "tf":
         import tensorflow as tf

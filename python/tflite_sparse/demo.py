@@ -10,6 +10,7 @@ magnitude pruning, enough for latency; for accuracy, prune while fine-tuning
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -19,11 +20,16 @@ import numpy as np
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=1.0, help="MobileNet v1 width (default 1.0)")
+    parser.add_argument("--size", type=int, default=224, help="input height and width (default 224)")
     parser.add_argument("--sparsity", type=float, default=0.9, help="fraction of 1x1 weights pruned")
     parser.add_argument("--block", type=int, choices=(1, 2, 4), default=4,
                         help="output channels pruned together (default 4, the paper's fast kernels)")
-    parser.add_argument("--runs", type=int, default=100, help="timed runs of each model")
-    parser.add_argument("--keep", type=Path, help="directory to keep the .tflite files in")
+    parser.add_argument("--runs", type=int, default=100, help="timed runs of each model (default 100)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed runs of each first (default 10)")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR",
+        help="write the .tflite files to DIR and keep them (default: a temporary directory, removed at the end)",
+    )
 
 
 def _check(dense_path: Path, sparse_path: Path) -> float:
@@ -48,14 +54,30 @@ def _check(dense_path: Path, sparse_path: Path) -> float:
 def run(args: argparse.Namespace) -> int:
     if not 0.0 <= args.sparsity < 1.0:
         raise ValueError(f"--sparsity {args.sparsity} must be in [0, 1)")
+    if args.size < 32:
+        raise ValueError(f"--size {args.size} is too small: MobileNet v1 needs at least 32x32")
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            workdir = args.keep
+            workdir.mkdir(parents=True, exist_ok=True)
+        else:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tflite-sparse-demo-")))
+        _demo(args, workdir)
+    if args.keep:
+        print(f"models kept in {workdir}")
+    else:
+        print("(the models were written to a temporary directory, now removed; --keep DIR keeps them)")
+    return 0
+
+
+def _demo(args: argparse.Namespace, workdir: Path) -> None:
     from tflite_sparse import bench, subjects
 
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="tflite-sparse-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    print(f"1. building MobileNet v1 {args.alpha} (224x224, random weights, calibrated BatchNorm)")
-    model = subjects.mobilenet_v1(subjects.Subject(alpha=args.alpha, sparsity=0.0))
+    print(f"1. building MobileNet v1 {args.alpha} ({args.size}x{args.size}, random weights, calibrated BatchNorm)")
+    subject = subjects.Subject(alpha=args.alpha, height=args.size, width=args.size, sparsity=0.0)
+    model = subjects.mobilenet_v1(subject)
     dense_path = workdir / "mobilenet_v1_dense.tflite"
     dense_path.write_bytes(subjects.to_tflite(model, sparse=False))
 
@@ -80,15 +102,14 @@ def run(args: argparse.Namespace) -> int:
     if not error <= 1e-4:
         raise RuntimeError(f"the delegate disagrees with stock TFLite ({error:.2e} > 1e-4)")
 
-    print(f"5. timing, one thread, {args.runs} alternating runs each (medians)")
-    timing = bench.compare_latency(dense_path, sparse_path, runs=args.runs)
+    print("5. timing, one thread, alternating runs (p10/p50/p90 of each)")
+    timing = bench.compare_latency(dense_path, sparse_path, runs=args.runs, warmup=args.warmup)
     partitions = timing.report["partitions"]
     claimed = sum(len(p["nodes"]) for p in partitions)
-    print(f"   CPU: {bench.cpu_model()}, delegate isa={timing.report['isa']}, "
-          f"{claimed} nodes claimed in {len(partitions)} partition(s)")
-    print(f"   dense  MobileNet v1 {args.alpha}, stock TFLite (XNNPACK): {timing.dense_ms:7.2f} ms")
-    print(f"   sparse MobileNet v1 {args.alpha}, tflite-sparse delegate:  {timing.sparse_ms:7.2f} ms")
-    print(f"   speed-up: {timing.speedup:.2f}x")
-    if args.keep:
-        print(f"models kept in {workdir}")
-    return 0
+    print(f"   delegate isa={timing.report['isa']}, {claimed} nodes claimed in {len(partitions)} partition(s)")
+    lines = bench.format_timing(
+        timing,
+        f"dense  MobileNet v1 {args.alpha}, stock TFLite (XNNPACK)",
+        f"sparse MobileNet v1 {args.alpha}, tflite-sparse delegate",
+    )
+    print("\n".join("   " + line for line in lines))

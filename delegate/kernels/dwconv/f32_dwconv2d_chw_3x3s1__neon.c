@@ -2,5 +2,11 @@
 
 #define TSP_DW_K 3
 #define TSP_DW_S 1
-#define TSP_DW_FN f32_dwconv2d_chw_3x3s1__neon
+/* Any shape: the generic template, for what the row kernels decline. */
+#define TSP_DW_FN f32_dwconv2d_chw_3x3s1__neon_any
 #include "dwconv/dwconv_chw_simd.h"
+#undef TSP_DW_FN
+
+#define TSP_DW_FN f32_dwconv2d_chw_3x3s1__neon
+#define TSP_DW_FALLBACK f32_dwconv2d_chw_3x3s1__neon_any
+#include "dwconv/dwconv_chw_neon_rows.h"

@@ -40,11 +40,13 @@ def convert(
     With ``sparse`` every 1x1 CONV_2D (not the first convolution; and every
     FULLY_CONNECTED if ``fully_connected``) with at least ``min_sparsity``
     zero weights is stored block-sparse with a DENSIFY op; ``block`` is
-    "auto" (see :mod:`tflite_sparse.converter.blocks`) or 1, 2, 4.
+    "auto" or 1, 2, 4 (see :mod:`tflite_sparse.converter.blocks`; an explicit
+    block that does not divide a layer's output channels is an error).
     ``prune`` (a fraction in [0, 1)) first magnitude-prunes the 1x1 convs
-    (not the first, not the classifier unless ``prune_classifier``) in blocks
-    of ``block`` output channels: for latency studies only, the accuracy is
-    lost until fine-tuning. ``verify`` runs the result and the dense model on
+    (not the first, not squeeze-excitation convs on a 1x1 map, not the
+    classifier unless ``prune_classifier``) in blocks of ``block`` output
+    channels (with "auto": 4 where it divides the channels, else 2, else 1):
+    for latency studies only, the accuracy is lost until fine-tuning. ``verify`` runs the result and the dense model on
     stock TFLite and raises ConversionError if they differ by more than 1e-4
     (relative). ``progress(stage, done, total, what)`` is called as work goes.
     """
@@ -57,12 +59,27 @@ def convert(
     ).data
 
 
-def convert_with_report(model_or_path: Any, sparse: bool = True, **options: Any):
+def convert_with_report(
+    model_or_path: Any,
+    sparse: bool = True,
+    *,
+    min_sparsity: float = 0.5,
+    block: str | int = "auto",
+    prune: float | None = None,
+    prune_classifier: bool = False,
+    fully_connected: bool = False,
+    verify: bool = True,
+    progress=None,
+):
     """As :func:`convert`, returning a ConversionResult (data, per-layer
-    results, dense size, verification error)."""
+    results with the block chosen and why, dense size, verification error)."""
     from tflite_sparse.converter.pipeline import convert_with_report as _convert
 
-    return _convert(model_or_path, sparse, **options)
+    return _convert(
+        model_or_path, sparse, min_sparsity=min_sparsity, block=block, prune=prune,
+        prune_classifier=prune_classifier, fully_connected=fully_connected,
+        verify=verify, progress=progress,
+    )
 
 
 def inspect(path: str | os.PathLike, delegate: bool = True) -> dict:

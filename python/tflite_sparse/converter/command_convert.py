@@ -25,11 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--block", default="auto", choices=("auto", "1", "2", "4"),
-        help="output-channel block: auto picks 4, 2 or 1 per layer from its zeros (default auto)",
+        help="output-channel block: auto stores each layer with the block its zeros allow, and with "
+        "--prune prunes in blocks of 4 (the delegate's fastest) where the channels allow, else 2, "
+        "else 1; an explicit 1, 2 or 4 that does not divide a layer's channels is an error "
+        "(default auto)",
     )
     parser.add_argument(
         "--prune", type=float, metavar="F",
-        help="first magnitude-prune the 1x1 convolutions to this sparsity, in blocks of --block "
+        help="first magnitude-prune the 1x1 convolutions (not the first conv, the classifier or "
+        "squeeze-excitation convs) to this sparsity, in blocks of --block "
         "(one shot, for latency studies: accuracy needs fine-tuning)",
     )
     parser.add_argument(
@@ -46,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 class _Progress:
     """Prints conversion progress on stderr: in place on a terminal (and
-    erased at the end), else one line per encoded layer."""
+    erased at the end); in a log only the verification line (the per-layer
+    table that follows names every layer)."""
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr
@@ -63,7 +68,7 @@ class _Progress:
         if self.tty:
             self.stream.write("\r\033[K" + text)
             self.open_line = True
-        elif stage != "load":  # a log: loading errors stay the only line
+        elif stage == "verify":  # a log: loading errors stay the only line
             self.stream.write(text + "\n")
         self.stream.flush()
 
@@ -72,6 +77,24 @@ class _Progress:
             self.stream.write("\r\033[K")
             self.stream.flush()
             self.open_line = False
+
+
+def layer_table(result) -> str:
+    """One line per eligible layer: its shape, zeros, block (or dense) and why."""
+    rows = [("layer", "out x in", "zeros", "block", "why")]
+    for layer in result.layers:
+        rows.append((
+            layer.name,
+            "x".join(str(d) for d in (layer.shape[0], layer.shape[-1])),
+            f"{layer.sparsity:.1%}",
+            str(layer.block) if layer.encoded else "dense",
+            layer.reason,
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    return "\n".join(
+        f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}  {row[4]}"
+        for row in rows
+    )
 
 
 def _summary(result, output: str) -> str:
@@ -99,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     check_sparsity(args.min_sparsity, "--min-sparsity")
     if args.prune is not None:
         check_sparsity(args.prune, "--prune")
+    pipeline.check_not_input(args.input, args.output)
     pipeline.check_writable(args.output)
     progress = _Progress()
     try:
@@ -115,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
+    if result.layers:
+        print(layer_table(result), file=sys.stderr)
     pipeline.write_atomic(args.output, result.data)
     print(_summary(result, args.output))
     return 0

@@ -5,7 +5,10 @@ Roles (subgraph 0, in execution order):
 * ``first_conv``: the first CONV_2D; it stays dense (the paper keeps it dense
   and the delegate runs it with a dense HWC->CHW kernel).
 * ``classifier``: the last CONV_2D or FULLY_CONNECTED of the graph.
-* ``pointwise``: a CONV_2D whose weights are [O, 1, 1, I].
+* ``squeeze_excitation``: a 1x1 CONV_2D (not the classifier) on a 1x1
+  spatial map, as in squeeze-excitation blocks; one-shot pruning leaves it
+  dense (the paper's §3.1 keeps SE convolutions dense).
+* ``pointwise``: the other CONV_2Ds whose weights are [O, 1, 1, I].
 * ``fully_connected``, ``conv``, ``depthwise``: the rest.
 """
 
@@ -28,7 +31,7 @@ class WeightedOp:
     tensor: int  # index of the weight tensor in subgraph 0
     name: str  # the weight tensor's name
     shape: tuple[int, ...]
-    role: str  # first_conv | classifier | pointwise | fully_connected | conv | depthwise
+    role: str  # first_conv | classifier | squeeze_excitation | pointwise | fully_connected | conv | depthwise
 
     @property
     def is_matrix(self) -> bool:
@@ -70,11 +73,20 @@ def weighted_ops(model: "schema.ModelT") -> list[WeightedOp]:
         elif name == "FULLY_CONNECTED":
             role = "fully_connected"
         elif len(shape) == 4 and shape[1] == 1 and shape[2] == 1:
-            role = "pointwise"
+            role = "squeeze_excitation" if _on_single_pixel(graph, graph.operators[index]) else "pointwise"
         else:
             role = "conv"
         result.append(WeightedOp(index, name, tensor_index, fb.tensor_name(tensor), shape, role))
     return result
+
+
+def _on_single_pixel(graph: "schema.SubGraphT", op: "schema.OperatorT") -> bool:
+    """Whether an op's activation input is NHWC with H = W = 1."""
+    inputs = fb.index_list(op.inputs)
+    if not inputs or inputs[0] < 0:
+        return False
+    shape = fb.tensor_shape(graph.tensors[inputs[0]])
+    return len(shape) == 4 and shape[1] == 1 and shape[2] == 1
 
 
 def encodable(layer: WeightedOp, fully_connected: bool) -> bool:
@@ -89,7 +101,8 @@ def encodable(layer: WeightedOp, fully_connected: bool) -> bool:
 
 def prunable(layer: WeightedOp, fully_connected: bool, classifier: bool) -> bool:
     """Whether one-shot pruning touches a layer (the paper's choice): encodable
-    layers, minus the final classifier unless ``classifier``."""
-    if layer.role == "classifier" and not classifier:
+    layers, minus squeeze-excitation convolutions and the final classifier
+    unless ``classifier``."""
+    if layer.role == "squeeze_excitation" or (layer.role == "classifier" and not classifier):
         return False
     return encodable(layer, fully_connected)

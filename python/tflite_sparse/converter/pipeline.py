@@ -42,11 +42,21 @@ def _check_options(min_sparsity: float, block: Any, prune_sparsity: float | None
     check_sparsity(min_sparsity, "--min-sparsity")
     if prune_sparsity is not None:
         check_sparsity(prune_sparsity, "--prune")
-    if str(block) == "auto":
-        return "auto"
-    if str(block) not in {str(b) for b in blocks.BLOCK_SIZES}:
-        raise ConversionError(f"--block={block!r} is not one of auto, 1, 2, 4")
-    return int(block)
+    return blocks.parse_block(block)
+
+
+# why a layer that one-shot pruning does not touch stays dense
+_NOT_PRUNED = {
+    "squeeze_excitation": "squeeze-excitation conv (1x1 map): not pruned (paper 3.1)",
+    "classifier": "the classifier: not pruned (--prune-classifier prunes it)",
+}
+
+
+def _explain(result: LayerResult, pruned: bool) -> LayerResult:
+    """``result`` with why a layer one-shot pruning left alone stays dense."""
+    if not pruned and not result.encoded and result.role in _NOT_PRUNED:
+        return dataclasses.replace(result, reason=_NOT_PRUNED[result.role])
+    return dataclasses.replace(result, pruned=pruned)
 
 
 def convert_with_report(
@@ -73,16 +83,18 @@ def convert_with_report(
     if sparse or prune:
         _require_candidates(model, source.name, fully_connected)
 
-    pruned: list[str] = []
+    choices: dict[str, blocks.BlockChoice] = {}
     if prune is not None and prune > 0:
+        choices = _prune(model, source.name, prune, chosen_block, fully_connected, prune_classifier)
         _log.warning(PRUNE_WARNING)
-        pruned = _prune(model, source.name, prune, chosen_block, fully_connected, prune_classifier)
+    pruned = list(choices)
     dense = fb.write_model(model)
     if not sparse:
         return ConversionResult(dense, source.name, len(dense), pruned=pruned)
 
-    results = encode_layers(model, min_sparsity, chosen_block, fully_connected, progress)
-    results = [dataclasses.replace(r, pruned=r.name in pruned) for r in results]
+    results = encode_layers(model, min_sparsity, chosen_block, fully_connected, progress, choices)
+    if choices:
+        results = [_explain(r, r.name in choices) for r in results]
     if not any(r.encoded for r in results):
         best = max(r.sparsity for r in results)
         raise ConversionError(
@@ -116,16 +128,16 @@ def _require_candidates(model, name: str, fully_connected: bool) -> None:
     )
 
 
-def _prune(model, name, sparsity, block, fully_connected, classifier) -> list[str]:
-    prune_block = 1 if block == "auto" else int(block)
-    names = prune_layers(model, sparsity, prune_block, fully_connected, classifier)
-    if not names:
+def _prune(model, name, sparsity, block, fully_connected, classifier) -> dict[str, blocks.BlockChoice]:
+    choices = prune_layers(model, sparsity, block, fully_connected, classifier)
+    if not choices:
         raise ConversionError(
             f"--prune found no layer to prune in {name} (1x1 convolutions other than the first "
-            "convolution and the classifier; see --prune-classifier, --fully-connected)"
+            "convolution, the classifier and squeeze-excitation convolutions; see "
+            "--prune-classifier, --fully-connected)"
         )
-    _log.info("pruned %d layers to %.0f%% zeros", len(names), 100 * sparsity)
-    return names
+    _log.info("pruned %d layers to %.0f%% zeros", len(choices), 100 * sparsity)
+    return choices
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
@@ -154,6 +166,26 @@ def _file_mode(path: Path) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def check_not_input(source: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Fails if writing ``output`` would overwrite the input ``source`` (any
+    spelling of the same file: relative, absolute, symlink, hard link; or a
+    file inside an input SavedModel directory)."""
+    named = os.fspath(output)  # as the user spelled it
+    source, output = Path(source), Path(output)
+    if not output.exists() or not source.exists():
+        return  # a file that does not exist yet cannot be the input
+    if os.path.samefile(source, output):
+        raise ConversionError(
+            f"-o {named} is the input file {source}: converting would overwrite the model it "
+            "reads; give another output name"
+        )
+    if source.is_dir() and output.resolve().is_relative_to(source.resolve()):
+        raise ConversionError(
+            f"-o {named} is inside the input SavedModel directory {source}: give an output "
+            "outside it"
+        )
 
 
 def check_writable(path: str | os.PathLike) -> None:

@@ -70,6 +70,28 @@ def _load_path(path: Path) -> Source:
     )
 
 
+def load_keras(path: str | os.PathLike) -> Any:
+    """The tf_keras model in a .keras/.h5 file or a Keras SavedModel directory
+    (tfmot-wrapped models load too), or a ConversionError that says why not."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        if not (path / "saved_model.pb").is_file():
+            raise ConversionError(f"{path} is a directory but not a SavedModel (no saved_model.pb in it)")
+        return _load_keras_file(path)
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if looks_like_tflite(head):
+        raise ConversionError(
+            f"{path} is a .tflite file; this needs the Keras model (.keras, .h5 or SavedModel). "
+            "`tflite inspect` describes a .tflite"
+        )
+    if not (head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC)):
+        raise ConversionError(f"{path} is not a Keras model file (.keras, .h5) or SavedModel directory")
+    return _load_keras_file(path)
+
+
 def _tensorflow():
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

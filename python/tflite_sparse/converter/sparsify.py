@@ -33,6 +33,8 @@ class LayerResult:
     dense_bytes: int = 0
     sparse_bytes: int = 0
     pruned: bool = False
+    role: str = "pointwise"  # see tflite_sparse.converter.layers
+    reason: str = ""  # why this block (or why dense), as the CLI prints it
 
 
 def _weights(model: "schema.ModelT", layer: layers.WeightedOp) -> np.ndarray:
@@ -46,19 +48,23 @@ def _weights(model: "schema.ModelT", layer: layers.WeightedOp) -> np.ndarray:
 def prune(
     model: "schema.ModelT",
     sparsity: float,
-    block: int = 1,
+    block: str | int = "auto",
     fully_connected: bool = False,
     classifier: bool = False,
-) -> list[str]:
-    """Magnitude-prunes every prunable layer in place; returns their names."""
-    names = []
-    for layer in layers.weighted_ops(model):
-        if layers.prunable(layer, fully_connected, classifier):
-            pruned = magnitude_prune(_weights(model, layer), sparsity, block)
-            rewrite.set_weight(model, layer.tensor, pruned)
-            names.append(layer.name)
+) -> dict[str, blocks.BlockChoice]:
+    """Magnitude-prunes every prunable layer in place, each in blocks of
+    :func:`blocks.pruning_block`; returns {weight name: block choice}.
+
+    An explicit ``block`` that does not divide a layer's output channels
+    raises a ConversionError naming the layer, before anything is changed.
+    """
+    targets = [l for l in layers.weighted_ops(model) if layers.prunable(l, fully_connected, classifier)]
+    choices = {l.name: blocks.pruning_block(l.shape[0], block, l.name) for l in targets}
+    for layer in targets:
+        pruned = magnitude_prune(_weights(model, layer), sparsity, choices[layer.name].block)
+        rewrite.set_weight(model, layer.tensor, pruned)
     fb.compact(model)
-    return names
+    return choices
 
 
 def encode_layers(
@@ -67,10 +73,14 @@ def encode_layers(
     block: str | int = "auto",
     fully_connected: bool = False,
     progress: Progress | None = None,
+    pruned_blocks: dict[str, blocks.BlockChoice] | None = None,
 ) -> list[LayerResult]:
     """Stores every encodable layer with at least ``min_sparsity`` zeros
     block-sparse (block per :mod:`blocks`) with a DENSIFY op; returns one
-    result per encodable layer, in graph order."""
+    result per encodable layer, in graph order. A layer in ``pruned_blocks``
+    (weight name -> how one-shot pruning zeroed it) is stored with the block
+    it was pruned in, even where zeros it already had lie outside whole
+    blocks (they are stored explicitly)."""
     candidates = [l for l in layers.weighted_ops(model) if layers.encodable(l, fully_connected)]
     results = []
     seen_tensors: set[int] = set()
@@ -85,14 +95,14 @@ def encode_layers(
         dense_bytes = weights.nbytes
         if sparsity < min_sparsity or weights.size == 0:
             _log.info("%s: %.1f%% zeros, below --min-sparsity; left dense", layer.name, 100 * sparsity)
-            results.append(LayerResult(layer.op, layer.name, layer.shape, sparsity, False, dense_bytes=dense_bytes))
+            results.append(LayerResult(
+                layer.op, layer.name, layer.shape, sparsity, False, dense_bytes=dense_bytes,
+                role=layer.role, reason=f"fewer zeros than --min-sparsity {min_sparsity:g}",
+            ))
             continue
-        chosen = blocks.choose_block(weights, block)
-        if block != "auto" and chosen != int(block):
-            _log.warning(
-                "%s: block %s does not divide its %d output channels; using block %d",
-                layer.name, block, weights.shape[0], chosen,
-            )
+        pruned_with = (pruned_blocks or {}).get(layer.name)
+        choice = pruned_with or blocks.choose(weights, block, layer.name)
+        chosen = choice.block
         encoded = sparse_format.encode(weights, chosen)
         rewrite.store_sparse(model, layer.tensor, encoded)
         _log.info(
@@ -104,6 +114,7 @@ def encode_layers(
             LayerResult(
                 layer.op, layer.name, layer.shape, sparsity, True, chosen,
                 encoded.segments_type, encoded.indices_type, dense_bytes, encoded.nbytes,
+                role=layer.role, reason=choice.reason,
             )
         )
     fb.compact(model)

@@ -20,6 +20,7 @@ pruning itself is tfmot's.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from typing import Iterable
@@ -34,11 +35,13 @@ from tflite_sparse.pruning.policy import (  # noqa: E402
     PruningError,
     check_model,
     detect_architecture,
-    plan,
 )
+from tflite_sparse.pruning import policy as _policy  # noqa: E402
 from tflite_sparse.pruning.report import (  # noqa: E402
     LayerSparsity,
+    PlanTable,
     detect_block,
+    format_plan,
     format_report,
     output_channel_blocks,
     report,
@@ -72,11 +75,13 @@ __all__ = [
     "BLOCK_SIZES",
     "LayerPlan",
     "LayerSparsity",
+    "PlanTable",
     "PruneLowMagnitudeOutputBlocks",
     "PruningError",
     "callbacks",
     "detect_architecture",
     "detect_block",
+    "format_plan",
     "format_report",
     "output_channel_blocks",
     "plan",
@@ -89,6 +94,18 @@ __all__ = [
 def preset_sparsity(model, architecture: str | None = None) -> float:
     """The paper's target sparsity for the model's family (PRESET_SPARSITY)."""
     return PRESET_SPARSITY[architecture or detect_architecture(model)]
+
+
+@functools.wraps(_policy.plan)
+def plan(model, **options) -> PlanTable:
+    # the policy's rows, as a list that prints as a table (format_plan)
+    return PlanTable(_policy.plan(model, **options))
+
+
+plan.__doc__ = (plan.__doc__ or "") + """
+    The list prints as a table (``print(pruning.plan(model))``; the same as
+    ``format_plan``); the ``tflite plan MODEL`` command shows it too.
+    """
 
 
 def prune(

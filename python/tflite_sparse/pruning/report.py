@@ -113,3 +113,35 @@ def format_report(rows: list[LayerSparsity]) -> str:
             " (* = wrapped for pruning)"
         )
     return "\n".join(lines)
+
+
+class PlanTable(list):
+    """The list of LayerPlan rows :func:`tflite_sparse.pruning.plan` returns;
+    printed (or shown in a REPL) it is the table of :func:`format_plan`."""
+
+    def __str__(self) -> str:
+        return format_plan(self)
+
+    __repr__ = __str__
+
+
+def format_plan(rows) -> str:
+    """A text table of :func:`tflite_sparse.pruning.plan` rows: one line per
+    weight layer (pruned or not, block, why) and a summary line."""
+    header = ("layer", "kind", "prune", "block", "why")
+    table = [header] + [
+        (row.name, row.kind, "yes" if row.prune else "no", str(row.block) if row.prune else "-", row.reason)
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(4)]
+    lines = [
+        f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:<{widths[2]}}  {line[3]:>{widths[3]}}  {line[4]}"
+        for line in table
+    ]
+    pruned = [row for row in rows if row.prune]
+    by_block: dict[int, int] = {}
+    for row in pruned:
+        by_block[row.block] = by_block.get(row.block, 0) + 1
+    blocks = ", ".join(f"{count} in blocks of {block}" for block, count in sorted(by_block.items(), reverse=True))
+    lines.append(f"{len(pruned)} of {len(rows)} weight layers pruned" + (f" ({blocks})" if blocks else ""))
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+/* The kernels over the delegate's thread pool.
+ *
+ * Work is cut into pieces chosen from the shape alone, never from the
+ * thread count, and every piece writes only its own outputs: results are
+ * bit-identical for any number of threads (the tests check it). A piece is
+ * whole column tiles of an SpMM (and, when a layer has too few columns,
+ * ranges of its output-channel groups), a range of channels of a depthwise
+ * conv, pooling or element-wise op, or a band of output rows of the first
+ * conv. Small problems run as one piece: waking threads costs more. */
+#ifndef TFLITE_SPARSE_PARALLEL_H_
+#define TFLITE_SPARSE_PARALLEL_H_
+
+#include <stddef.h>
+
+#include "kernels/kernels.h"
+#include "kernels/spmm/spmm_parts.h"
+#include "threadpool.h"
+
+/* fn(context, begin, end) over [0, total) in pieces of `piece` items. */
+typedef void (*tsp_range_fn)(void* context, size_t begin, size_t end);
+void tsp_parallel_ranges(tsp_threadpool* pool, size_t total, size_t piece, tsp_range_fn fn,
+                         void* context);
+
+/* How many pieces of `total` items: enough to balance up to 8 threads, none
+ * smaller than `min_piece` items. */
+size_t tsp_parallel_piece(size_t total, size_t min_piece);
+
+/* Output-group parts an SpMM over nc columns with tiles of `tile` columns
+ * should be split into (1 when the columns alone give enough pieces). */
+size_t tsp_spmm_parts_for(size_t nc, size_t tile, uint32_t groups);
+
+/* SpMM over nc columns: pieces are (column tile, group part) pairs. */
+void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
+                       const tsp_spmm_parts* parts, size_t nc, const float* input,
+                       float* output, size_t output_stride, const tsp_minmax* clamp);
+
+/* Depthwise conv, all channels of one image, split over channels. */
+void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_t kernel_size,
+                         size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+                         size_t pad_top, size_t pad_left, const float* input, size_t input_stride,
+                         const float* weights, float* output, size_t output_stride,
+                         const tsp_minmax* clamp);
+
+/* First conv (3x3 stride 2, HWC in, CHW out), split over bands of output rows. */
+void tsp_parallel_conv_hwc2chw(tsp_threadpool* pool, tsp_conv_hwc2chw_fn kernel, size_t in_h,
+                               size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
+                               size_t pad_left, size_t out_channels, const float* input,
+                               const float* packed_weights, float* output, size_t output_stride,
+                               const tsp_minmax* clamp);
+
+/* Global average pooling, split over channels. */
+void tsp_parallel_gavgpool(tsp_threadpool* pool, tsp_gavgpool_chw_fn kernel, size_t spatial,
+                           size_t channels, const float* input, size_t ld, float* output);
+
+#endif /* TFLITE_SPARSE_PARALLEL_H_ */

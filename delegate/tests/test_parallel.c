@@ -1,0 +1,233 @@
+/* The parallel drivers: for every ISA this CPU runs, each driver with 1-5
+ * threads gives bit for bit what the kernel gives in one single-threaded
+ * call over the whole problem, on awkward shapes (columns not a multiple of
+ * the tile, channel counts not a multiple of the block, empty rows, 100%
+ * sparse, 1x1 maps, odd planes, both paddings). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "kernels.h"
+#include "conv/conv_hwc2chw_pack.h"
+#include "parallel.h"
+#include "test_util.h"
+#include "threadpool.h"
+
+#define MAX_THREADS 5
+
+static tsp_threadpool* g_pools[MAX_THREADS + 1];
+
+static void fill(tsp_rng* rng, float* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) p[i] = rng_uniform(rng, -1.0f, 1.0f);
+}
+
+static int same_bits(const char* what, const float* got, const float* want, size_t n) {
+  if (memcmp(got, want, n * sizeof(float)) == 0) return 1;
+  for (size_t i = 0; i < n; ++i)
+    if (memcmp(&got[i], &want[i], sizeof(float)) != 0) {
+      fprintf(stderr, "%s: element %zu differs: %.9g vs %.9g\n", what, i, got[i], want[i]);
+      break;
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ SpMM */
+
+static void check_spmm(const tsp_kernel_table* table, uint32_t out_channels, uint32_t in_channels,
+                       uint32_t block, double sparsity, size_t spatial, tsp_rng* rng) {
+  const size_t ld = tsp_chw_ld(spatial);
+  float* weights = test_alloc((size_t)out_channels * in_channels * sizeof(float) + 4);
+  float* bias = test_alloc(out_channels * sizeof(float) + 4);
+  float* input = test_alloc(in_channels * ld * sizeof(float) + 4);
+  float* want = test_alloc(out_channels * ld * sizeof(float) + 4);
+  float* got = test_alloc(out_channels * ld * sizeof(float) + 4);
+  fill(rng, bias, out_channels);
+  fill(rng, input, in_channels * ld);
+  for (uint32_t r = 0; r < out_channels; ++r)
+    for (uint32_t c = 0; c < in_channels; ++c) {
+      const int keep = r % 7 != 3 && rng_uniform(rng, 0.0f, 1.0f) >= sparsity; /* row 3 mod 7 empty */
+      weights[(size_t)r * in_channels + c] = keep ? rng_uniform(rng, -1.0f, 1.0f) : 0.0f;
+    }
+  tsp_spmm_packed packed;
+  if (tsp_spmm_pack(weights, bias, out_channels, in_channels, block, ld * sizeof(float), &packed)) {
+    fprintf(stderr, "pack failed\n");
+    test_record(0);
+    return;
+  }
+  const tsp_minmax clamp = {0.0f, 6.0f};
+  const uint32_t bi = block == 4 ? 2 : block == 2 ? 1 : 0;
+  for (int t = 0; t < TSP_SPMM_TILES; ++t) {
+    const tsp_spmm_fn kernel = table->spmm[bi][t];
+    const size_t tile = table->spmm_tile[t];
+    kernel(ld, &packed.view, input, want, ld * sizeof(float), &clamp);
+    const uint32_t groups = packed.view.full_groups + packed.view.tail_rows;
+    const size_t counts[] = {tsp_spmm_parts_for(ld, tile, groups), 1, 3, groups + 2};
+    for (size_t pc = 0; pc < sizeof(counts) / sizeof(counts[0]); ++pc) {
+      tsp_spmm_parts parts;
+      if (tsp_spmm_parts_make(&packed, counts[pc], &parts)) abort();
+      for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+        memset(got, 0xff, out_channels * ld * sizeof(float));
+        tsp_parallel_spmm(g_pools[threads], kernel, tile, &parts, ld, input, got,
+                          ld * sizeof(float), &clamp);
+        char what[160];
+        snprintf(what, sizeof(what), "%s spmm %ux%u b%u tile %zu spatial %zu parts %zu threads %zu",
+                 table->name, out_channels, in_channels, block, tile, spatial, parts.count, threads);
+        test_record(same_bits(what, got, want, out_channels * ld));
+      }
+      tsp_spmm_parts_release(&parts);
+    }
+  }
+  tsp_spmm_release(&packed);
+  test_free(weights);
+  test_free(bias);
+  test_free(input);
+  test_free(want);
+  test_free(got);
+}
+
+static void test_spmm(const tsp_kernel_table* table, tsp_rng* rng) {
+  static const struct { uint32_t out, in, block; double sparsity; size_t spatial; } cases[] = {
+      {64, 32, 4, 0.9, 3136},  {30, 17, 4, 0.8, 196}, {33, 20, 2, 0.7, 49}, {13, 9, 1, 0.5, 1},
+      {96, 64, 1, 0.9, 49},    {8, 8, 4, 1.0, 100},   {5, 3, 2, 0.0, 17},   {1, 1, 1, 0.0, 1},
+      {1024, 64, 4, 0.95, 49}, {40, 24, 1, 0.85, 225},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i)
+    check_spmm(table, cases[i].out, cases[i].in, cases[i].block, cases[i].sparsity,
+               cases[i].spatial, rng);
+}
+
+/* ------------------------------------------------------------- depthwise */
+
+static void check_dwconv(const tsp_kernel_table* table, int k, int stride, size_t channels,
+                         size_t in_h, size_t in_w, tsp_rng* rng) {
+  const tsp_dwconv2d_chw_fn kernel = k == 3 ? (stride == 1 ? table->dwconv3x3s1 : table->dwconv3x3s2)
+                                            : (stride == 1 ? table->dwconv5x5s1 : table->dwconv5x5s2);
+  const size_t pad_total = (size_t)(k - 1);
+  const size_t out_h = (in_h + pad_total - (size_t)k) / (size_t)stride + 1;
+  const size_t out_w = (in_w + pad_total - (size_t)k) / (size_t)stride + 1;
+  const size_t pad = stride == 1 ? pad_total / 2 : (pad_total - 1) / 2; /* TF SAME */
+  const size_t in_stride = tsp_chw_ld(in_h * in_w), out_stride = tsp_chw_ld(out_h * out_w);
+  const size_t wpc = (size_t)(k * k + 1);
+  float* input = test_alloc(channels * in_stride * sizeof(float));
+  float* weights = test_alloc(channels * wpc * sizeof(float));
+  float* want = test_alloc(channels * out_stride * sizeof(float));
+  float* got = test_alloc(channels * out_stride * sizeof(float));
+  fill(rng, input, channels * in_stride);
+  fill(rng, weights, channels * wpc);
+  const tsp_minmax clamp = {-INFINITY, INFINITY};
+  memset(want, 0, channels * out_stride * sizeof(float));
+  kernel(channels, in_h, in_w, out_h, out_w, pad, pad, input, in_stride, weights, want,
+         out_stride, &clamp);
+  for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+    memset(got, 0, channels * out_stride * sizeof(float));
+    tsp_parallel_dwconv(g_pools[threads], kernel, (size_t)k, channels, in_h, in_w, out_h, out_w,
+                        pad, pad, input, in_stride, weights, got, out_stride, &clamp);
+    char what[160];
+    snprintf(what, sizeof(what), "%s dwconv %dx%ds%d c%zu %zux%zu threads %zu", table->name, k, k,
+             stride, channels, in_h, in_w, threads);
+    test_record(same_bits(what, got, want, channels * out_stride));
+  }
+  test_free(input);
+  test_free(weights);
+  test_free(want);
+  test_free(got);
+}
+
+static void test_dwconv(const tsp_kernel_table* table, tsp_rng* rng) {
+  static const struct { size_t c, h, w; } shapes[] = {
+      {32, 112, 112}, {37, 14, 14}, {200, 7, 7}, {3, 9, 13}, {1, 1, 1}, {64, 28, 28}, {17, 5, 31},
+  };
+  for (int k = 3; k <= 5; k += 2)
+    for (int stride = 1; stride <= 2; ++stride)
+      for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); ++i)
+        check_dwconv(table, k, stride, shapes[i].c, shapes[i].h, shapes[i].w, rng);
+}
+
+/* ------------------------------------------------------------ first conv */
+
+static void check_conv(const tsp_kernel_table* table, size_t in_h, size_t in_w, size_t pad_top,
+                       size_t out_channels, tsp_rng* rng) {
+  const size_t out_h = (in_h + 1) / 2, out_w = (in_w + 1) / 2; /* TF SAME, stride 2 */
+  const size_t pad_left = pad_top;
+  const size_t out_stride = tsp_chw_ld(out_h * out_w);
+  float* input = test_alloc(in_h * in_w * 3 * sizeof(float));
+  float* weights = test_alloc(out_channels * 27 * sizeof(float));
+  float* bias = test_alloc(out_channels * sizeof(float));
+  float* packed = test_alloc(tsp_conv_hwc2chw_packed_size(out_channels) * sizeof(float));
+  float* want = test_alloc(out_channels * out_stride * sizeof(float));
+  float* got = test_alloc(out_channels * out_stride * sizeof(float));
+  fill(rng, input, in_h * in_w * 3);
+  fill(rng, weights, out_channels * 27);
+  fill(rng, bias, out_channels);
+  tsp_conv_hwc2chw_pack(out_channels, weights, bias, packed);
+  const tsp_minmax clamp = {0.0f, 6.0f};
+  memset(want, 0, out_channels * out_stride * sizeof(float));
+  table->conv3x3s2c3(in_h, in_w, out_h, out_w, pad_top, pad_left, out_channels, input, packed,
+                     want, out_stride, &clamp);
+  for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+    memset(got, 0, out_channels * out_stride * sizeof(float));
+    tsp_parallel_conv_hwc2chw(g_pools[threads], table->conv3x3s2c3, in_h, in_w, out_h, out_w,
+                              pad_top, pad_left, out_channels, input, packed, got, out_stride,
+                              &clamp);
+    char what[160];
+    snprintf(what, sizeof(what), "%s conv %zux%zu pad %zu co %zu threads %zu", table->name, in_h,
+             in_w, pad_top, out_channels, threads);
+    test_record(same_bits(what, got, want, out_channels * out_stride));
+  }
+  test_free(input);
+  test_free(weights);
+  test_free(bias);
+  test_free(packed);
+  test_free(want);
+  test_free(got);
+}
+
+static void test_conv(const tsp_kernel_table* table, tsp_rng* rng) {
+  check_conv(table, 224, 224, 0, 32, rng);
+  check_conv(table, 193, 161, 1, 24, rng);
+  check_conv(table, 33, 17, 0, 16, rng);
+  check_conv(table, 3, 3, 1, 5, rng);
+}
+
+/* --------------------------------------------------------------- pooling */
+
+static void test_gavgpool(const tsp_kernel_table* table, tsp_rng* rng) {
+  static const struct { size_t spatial, channels; } cases[] = {{49, 1280}, {1, 7}, {3136, 33}, {17, 1}};
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+    const size_t ld = tsp_chw_ld(cases[i].spatial), channels = cases[i].channels;
+    float* input = test_alloc(channels * ld * sizeof(float));
+    float* want = test_alloc(channels * sizeof(float));
+    float* got = test_alloc(channels * sizeof(float));
+    fill(rng, input, channels * ld);
+    table->gavgpool(cases[i].spatial, channels, input, ld, want);
+    for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+      tsp_parallel_gavgpool(g_pools[threads], table->gavgpool, cases[i].spatial, channels, input,
+                            ld, got);
+      test_record(same_bits("gavgpool", got, want, channels));
+    }
+    test_free(input);
+    test_free(want);
+    test_free(got);
+  }
+}
+
+int main(void) {
+  for (size_t t = 1; t <= MAX_THREADS; ++t) {
+    g_pools[t] = tsp_threadpool_create(t);
+    if (!g_pools[t]) abort();
+  }
+  tsp_rng rng;
+  rng_seed(&rng, 42);
+  for (int isa = 0; isa < TSP_ISA_COUNT; ++isa) {
+    if (!tsp_isa_supported((tsp_isa)isa)) continue;
+    const tsp_kernel_table* table = tsp_kernels((tsp_isa)isa);
+    test_spmm(table, &rng);
+    test_dwconv(table, &rng);
+    test_conv(table, &rng);
+    test_gavgpool(table, &rng);
+  }
+  for (size_t t = 1; t <= MAX_THREADS; ++t) tsp_threadpool_destroy(g_pools[t]);
+  return test_summary();
+}
