@@ -4,7 +4,8 @@
 # aarch64 TFLite on the models of scripts/aarch64/models.py (MobileNet v1
 # unstructured from TF's converter and blocked from `tflite convert
 # --sparse`, both as Keras builds them and as the explicit-PAD headless
-# variant; MobileNet v2 and EfficientNet-B0 are listed, pending).
+# variant; MobileNet v2 unstructured, one partition with its residual ADDs;
+# EfficientNet-B0 listed, pending).
 #
 #   bash scripts/test_aarch64_e2e.sh [MODEL ...]
 #

@@ -28,7 +28,7 @@ from tflite_sparse import subjects  # noqa: E402
 # Every model's body: these ops must all be claimed, in one partition unless
 # `partitions` says otherwise; `unclaimed_last` names ops whose last node (a
 # classifier) stays with TFLite.
-BODY_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "DENSIFY", "MEAN", "PAD")
+BODY_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "DENSIFY", "MEAN", "PAD", "ADD")
 
 
 @dataclass
@@ -52,14 +52,13 @@ MODELS = [
     Model("mbv1_pad_unstructured", "pad_mbv1", "tf", 1, kernels=MBV1_KERNELS),
     Model("mbv1_pad_block4", "pad_mbv1", "tflite_sparse", 4, kernels=MBV1_KERNELS),
     Model(
-        "mbv2_keras_unstructured", "keras_mbv2", "tf", 1, sparsity=0.85, unclaimed_last=["CONV_2D"],
-        pending="the delegate has no ADD yet: MobileNet v2's body is claimed in pieces "
-        "between residual additions (the families work makes it one partition)",
+        "mbv2_keras_unstructured", "keras_mbv2", "tf", 1, sparsity=0.85,
+        kernels={"conv_hwc2chw_3x3s2c3": 1, "dwconv2d_chw": 17, "spmm": 34, "vadd": 10},
     ),
     Model(
         "efficientnet_b0_keras_unstructured", "keras_efficientnet_b0", "tf", 1, sparsity=0.85,
-        pending="the delegate has no ADD/MUL/LOGISTIC yet: EfficientNet-B0 is claimed in "
-        "pieces (the families work makes it one partition)",
+        pending="one partition on x86 (tests/test_delegate_families.py); check.py expects a "
+        "single SpMM block, and the dense squeeze-excitation convs pack with block 4",
     ),
 ]
 
@@ -102,6 +101,8 @@ def keras_model(family: str, sparsity: float, block: int):
             for layer in subjects.pointwise_convs(model):
                 subjects.magnitude_prune(layer, sparsity, block)
         return model
+    if family == "keras_mbv2":
+        return subjects.family_model(subjects.FamilySubject("mobilenet_v2", 1.0, 224, sparsity, block))
     raise ValueError(f"model family {family!r} has no builder here yet")
 
 
