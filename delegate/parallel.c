@@ -50,6 +50,8 @@ size_t tsp_spmm_parts_for(size_t nc, size_t tile, uint32_t groups) {
   return parts < groups ? parts : groups;
 }
 
+static const tsp_minmax kNoClamp = {-__builtin_inff(), __builtin_inff()};
+
 typedef struct {
   tsp_spmm_fn kernel;
   size_t tile, nc;
@@ -58,6 +60,7 @@ typedef struct {
   float* output;
   size_t output_stride;
   const tsp_minmax* clamp;
+  tsp_vunary_fn post;
 } spmm_job;
 
 static void run_spmm_piece(void* context, size_t i) {
@@ -66,16 +69,22 @@ static void run_spmm_piece(void* context, size_t i) {
   const size_t cols = col + job->tile <= job->nc ? job->tile : job->nc - col;
   float* out = (float*)((char*)(job->output + col) +
                         (size_t)job->parts->first_row[part] * job->output_stride);
-  job->kernel(cols, &job->parts->views[part], job->input + col, out, job->output_stride,
-              job->clamp);
+  const tsp_spmm_weights* view = &job->parts->views[part];
+  job->kernel(cols, view, job->input + col, out, job->output_stride, job->clamp);
+  if (!job->post) return;
+  for (uint32_t r = 0; r < view->out_channels; ++r) {
+    float* row = (float*)((char*)out + r * job->output_stride);
+    job->post(cols, row, row, &kNoClamp);
+  }
 }
 
 void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
                        const tsp_spmm_parts* parts, size_t nc, const float* input,
-                       float* output, size_t output_stride, const tsp_minmax* clamp) {
+                       float* output, size_t output_stride, const tsp_minmax* clamp,
+                       tsp_vunary_fn post) {
   if (nc == 0) return;
   if (tile == 0 || tile > nc) tile = nc;
-  spmm_job job = {kernel, tile, nc, parts, input, output, output_stride, clamp};
+  spmm_job job = {kernel, tile, nc, parts, input, output, output_stride, clamp, post};
   const size_t tiles = (nc + tile - 1) / tile;
   tsp_threadpool_run(pool, run_spmm_piece, &job, tiles * parts->count);
 }
@@ -92,6 +101,7 @@ typedef struct {
   float* output;
   size_t output_stride;
   const tsp_minmax* clamp;
+  tsp_vunary_fn post;
 } dwconv_job;
 
 static void run_dwconv_channels(void* context, size_t begin, size_t end) {
@@ -100,15 +110,19 @@ static void run_dwconv_channels(void* context, size_t begin, size_t end) {
             j->input + begin * j->input_stride, j->input_stride,
             j->weights + begin * j->weights_per_channel, j->output + begin * j->output_stride,
             j->output_stride, j->clamp);
+  for (size_t c = begin; j->post && c < end; ++c) {
+    float* plane = j->output + c * j->output_stride;
+    j->post(j->out_h * j->out_w, plane, plane, &kNoClamp);
+  }
 }
 
 void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_t kernel_size,
                          size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
                          size_t pad_top, size_t pad_left, const float* input, size_t input_stride,
                          const float* weights, float* output, size_t output_stride,
-                         const tsp_minmax* clamp) {
+                         const tsp_minmax* clamp, tsp_vunary_fn post) {
   dwconv_job job = {kernel, kernel_size * kernel_size + 1, in_h, in_w, out_h, out_w, pad_top,
-                    pad_left, input, input_stride, weights, output, output_stride, clamp};
+                    pad_left, input, input_stride, weights, output, output_stride, clamp, post};
   const size_t piece = tsp_parallel_piece(channels, min_items(out_h * out_w * kernel_size * kernel_size));
   tsp_parallel_ranges(pool, channels, piece, run_dwconv_channels, &job);
 }
@@ -172,4 +186,67 @@ void tsp_parallel_gavgpool(tsp_threadpool* pool, tsp_gavgpool_chw_fn kernel, siz
   gavgpool_job job = {kernel, spatial, ld, input, output};
   const size_t piece = tsp_parallel_piece(channels, min_items(spatial));
   tsp_parallel_ranges(pool, channels, piece, run_gavgpool_channels, &job);
+}
+
+/* ---------------------------------------------------------- element-wise */
+
+/* Pieces of whole 64-float blocks, at least 16 K floats each. */
+#define FLAT_BLOCK 64
+#define FLAT_MIN_PIECE 16384
+
+typedef struct {
+  tsp_vunary_fn unary;
+  tsp_vbinary_fn binary;
+  const float *a, *b;
+  float* y;
+  const tsp_minmax* clamp;
+} flat_job;
+
+static void run_flat(void* context, size_t begin, size_t end) {
+  const flat_job* j = context;
+  if (j->unary) {
+    j->unary(end - begin, j->a + begin, j->y + begin, j->clamp);
+  } else {
+    j->binary(end - begin, j->a + begin, j->b + begin, j->y + begin, j->clamp);
+  }
+}
+
+static size_t flat_piece(size_t n) {
+  size_t piece = tsp_parallel_piece(n, FLAT_MIN_PIECE);
+  return (piece + FLAT_BLOCK - 1) / FLAT_BLOCK * FLAT_BLOCK;
+}
+
+void tsp_parallel_vunary(tsp_threadpool* pool, tsp_vunary_fn kernel, size_t n, const float* x,
+                         float* y, const tsp_minmax* clamp) {
+  flat_job job = {kernel, NULL, x, NULL, y, clamp};
+  tsp_parallel_ranges(pool, n, flat_piece(n), run_flat, &job);
+}
+
+void tsp_parallel_vbinary(tsp_threadpool* pool, tsp_vbinary_fn kernel, size_t n, const float* a,
+                          const float* b, float* y, const tsp_minmax* clamp) {
+  flat_job job = {NULL, kernel, a, b, y, clamp};
+  tsp_parallel_ranges(pool, n, flat_piece(n), run_flat, &job);
+}
+
+typedef struct {
+  tsp_vmulc_chw_fn kernel;
+  size_t n, stride;
+  const float* x;
+  const float* scale;
+  float* y;
+  const tsp_minmax* clamp;
+} vmulc_job;
+
+static void run_vmulc_channels(void* context, size_t begin, size_t end) {
+  const vmulc_job* j = context;
+  j->kernel(end - begin, j->n, j->x + begin * j->stride, j->stride, j->scale + begin,
+            j->y + begin * j->stride, j->clamp);
+}
+
+void tsp_parallel_vmulc_chw(tsp_threadpool* pool, tsp_vmulc_chw_fn kernel, size_t channels,
+                            size_t n, const float* x, size_t stride, const float* scale, float* y,
+                            const tsp_minmax* clamp) {
+  vmulc_job job = {kernel, n, stride, x, scale, y, clamp};
+  const size_t piece = tsp_parallel_piece(channels, min_items(n));
+  tsp_parallel_ranges(pool, channels, piece, run_vmulc_channels, &job);
 }

@@ -29,17 +29,21 @@ size_t tsp_parallel_piece(size_t total, size_t min_piece);
  * should be split into (1 when the columns alone give enough pieces). */
 size_t tsp_spmm_parts_for(size_t nc, size_t tile, uint32_t groups);
 
-/* SpMM over nc columns: pieces are (column tile, group part) pairs. */
+/* SpMM over nc columns: pieces are (column tile, group part) pairs. A
+ * non-NULL `post` (a fused swish, say) runs on each piece's output right
+ * after it is computed, while it is in L1. */
 void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
                        const tsp_spmm_parts* parts, size_t nc, const float* input,
-                       float* output, size_t output_stride, const tsp_minmax* clamp);
+                       float* output, size_t output_stride, const tsp_minmax* clamp,
+                       tsp_vunary_fn post);
 
-/* Depthwise conv, all channels of one image, split over channels. */
+/* Depthwise conv, all channels of one image, split over channels; `post`
+ * (or NULL) runs on each piece's output planes after the piece. */
 void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_t kernel_size,
                          size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
                          size_t pad_top, size_t pad_left, const float* input, size_t input_stride,
                          const float* weights, float* output, size_t output_stride,
-                         const tsp_minmax* clamp);
+                         const tsp_minmax* clamp, tsp_vunary_fn post);
 
 /* First conv (3x3 stride 2, HWC in, CHW out), split over bands of output rows. */
 void tsp_parallel_conv_hwc2chw(tsp_threadpool* pool, tsp_conv_hwc2chw_fn kernel, size_t in_h,
@@ -51,5 +55,16 @@ void tsp_parallel_conv_hwc2chw(tsp_threadpool* pool, tsp_conv_hwc2chw_fn kernel,
 /* Global average pooling, split over channels. */
 void tsp_parallel_gavgpool(tsp_threadpool* pool, tsp_gavgpool_chw_fn kernel, size_t spatial,
                            size_t channels, const float* input, size_t ld, float* output);
+
+/* Flat element-wise kernels over n floats, split in pieces of whole
+ * 64-float blocks. */
+void tsp_parallel_vunary(tsp_threadpool* pool, tsp_vunary_fn kernel, size_t n, const float* x,
+                         float* y, const tsp_minmax* clamp);
+void tsp_parallel_vbinary(tsp_threadpool* pool, tsp_vbinary_fn kernel, size_t n, const float* a,
+                          const float* b, float* y, const tsp_minmax* clamp);
+/* Per-channel scale (squeeze-excitation), split over channels. */
+void tsp_parallel_vmulc_chw(tsp_threadpool* pool, tsp_vmulc_chw_fn kernel, size_t channels,
+                            size_t n, const float* x, size_t stride, const float* scale, float* y,
+                            const tsp_minmax* clamp);
 
 #endif /* TFLITE_SPARSE_PARALLEL_H_ */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "ops/ops.h"
+#include "parallel.h"
 
 typedef struct {
   tsp_minmax clamp;
@@ -29,9 +30,9 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
 static void run(tsp_plan* plan, const tsp_step* step) {
   const add_op* op = step->data;
   const tsp_value* a = &plan->values[step->in];
-  plan->kernels->vadd(tsp_value_floats(a), tsp_value_chw(plan, a, 0),
-                      tsp_value_chw(plan, &plan->values[step->in2], 0),
-                      tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
+  tsp_parallel_vbinary(plan->pool, plan->kernels->vadd, tsp_value_floats(a),
+                       tsp_value_chw(plan, a, 0), tsp_value_chw(plan, &plan->values[step->in2], 0),
+                       tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
 }
 
 static const tsp_step_ops kAddStep = {

@@ -19,13 +19,10 @@ struct tsp_conv_1x1 {
   double sparsity;
   tsp_vunary_fn post; /* fused element-wise op on the output (swish...), or NULL */
   const char* post_name;
-  size_t chunk; /* columns per pass when post is set: input + output chunk fit L2 */
   size_t band_min_bytes; /* 0, or banding offered: band when the output is larger */
   int banded;
 };
 typedef struct tsp_conv_1x1 conv_1x1;
-
-#define POST_CHUNK_BYTES (256u * 1024u)
 
 int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                        tsp_check* facts) {
@@ -108,9 +105,6 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   if (tsp_spmm_parts_make(&op->packed, tsp_spmm_parts_for(in->ld, op->tile, groups), &op->parts))
     return tsp_plan_fail(plan, "out of memory preparing 1x1 conv (node %d)", step->node);
   step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
-  size_t per_column = sizeof(float) * ((size_t)op->in_channels + op->out_channels);
-  op->chunk = POST_CHUNK_BYTES / per_column / 64 * 64;
-  if (op->chunk < 64) op->chunk = 64;
   size_t out_bytes = sizeof(float) * (size_t)out->h * out->w * op->out_channels;
   /* Banded: the depthwise step computes it band by band, never whole. */
   op->banded = op->band_min_bytes && out_bytes > op->band_min_bytes;
@@ -118,36 +112,16 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   return kTfLiteOk;
 }
 
-/* SpMM over column chunks, each followed by the fused op while it is in L2.
- * Column j of the output depends on column j of the input only, so a chunk
- * is the same SpMM on input + j0 (the diffs are relative). */
-static void run_with_post(tsp_plan* plan, const conv_1x1* op, const float* input, float* output,
-                          size_t ld, size_t out_ld) {
-  static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
-  for (size_t j0 = 0; j0 < ld; j0 += op->chunk) {
-    size_t nc = ld - j0 < op->chunk ? ld - j0 : op->chunk;
-    tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->parts, nc, input + j0, output + j0,
-                      out_ld * sizeof(float), &op->clamp);
-    for (uint32_t co = 0; co < op->out_channels; ++co)
-      op->post(nc, output + co * out_ld + j0, output + co * out_ld + j0, &kNone);
-  }
-}
-
 static void run(tsp_plan* plan, const tsp_step* step) {
   const conv_1x1* op = step->data;
   if (op->banded) return;
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
-  for (int b = 0; b < in->n; ++b) {
-    if (op->post) {
-      run_with_post(plan, op, tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b), in->ld,
-                    out->ld);
-      continue;
-    }
+  /* A fused op (swish) runs on each piece of the SpMM while it is in L1. */
+  for (int b = 0; b < in->n; ++b)
     tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->parts, in->ld,
                       tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
-                      out->ld * sizeof(float), &op->clamp);
-  }
+                      out->ld * sizeof(float), &op->clamp, op->post);
 }
 
 void tsp_conv_1x1_columns(const conv_1x1* op, const float* input, size_t j0, size_t nc,
@@ -161,7 +135,6 @@ void tsp_conv_1x1_columns(const conv_1x1* op, const float* input, size_t j0, siz
 void tsp_conv_1x1_offer_banding(conv_1x1* op, size_t min_bytes) { op->band_min_bytes = min_bytes; }
 
 int tsp_conv_1x1_wants_band(const conv_1x1* op) { return op->banded; }
-
 
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
   conv_1x1* op = step->data;

@@ -38,8 +38,6 @@ typedef struct {
 #define BAND_BUFFER_BYTES (512u * 1024u)
 #endif
 
-#define POST_GROUP_BYTES (128u * 1024u)
-
 static tsp_dwconv2d_chw_fn pick_kernel(const tsp_kernel_table* table, int k, int stride) {
   if (k == 3) return stride == 1 ? table->dwconv3x3s1 : table->dwconv3x3s2;
   return stride == 1 ? table->dwconv5x5s1 : table->dwconv5x5s2;
@@ -108,23 +106,6 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
       return tsp_plan_fail(plan, "out of memory: band of depthwise conv (node %d)", step->node);
   }
   return kTfLiteOk;
-}
-
-/* Channel groups whose planes fit L2, each followed by the fused op. */
-static void run_with_post(tsp_plan* plan, const dwconv* op, const tsp_value* in,
-                          const tsp_value* out, const float* src, float* dst) {
-  static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
-  size_t group = POST_GROUP_BYTES / (sizeof(float) * (in->ld + out->ld));
-  if (group < 1) group = 1;
-  for (size_t c0 = 0; c0 < (size_t)op->channels; c0 += group) {
-    size_t g = (size_t)op->channels - c0 < group ? (size_t)op->channels - c0 : group;
-    tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel, g, (size_t)in->h,
-                        (size_t)in->w, (size_t)out->h, (size_t)out->w, (size_t)op->pad_top,
-                        (size_t)op->pad_left, src + c0 * in->ld, (size_t)in->ld,
-                        op->weights + c0 * (size_t)(op->window.kernel * op->window.kernel + 1),
-                        dst + c0 * out->ld, (size_t)out->ld, &op->clamp);
-    op->post(g * out->ld, dst + c0 * out->ld, dst + c0 * out->ld, &kNone);
-  }
 }
 
 /* Expands the input rows each band of output rows needs, then convolves
@@ -198,14 +179,11 @@ static void run(tsp_plan* plan, const tsp_step* step) {
       run_banded(plan, step->data, tsp_value_chw(plan, x, b), in, out, dst);
       continue;
     }
-    if (op->post) {
-      run_with_post(plan, op, in, out, src, dst);
-      continue;
-    }
+    /* A fused op (swish) runs on each piece's planes while they are in cache. */
     tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel, (size_t)op->channels,
                         (size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
                         (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
-                        op->weights, dst, (size_t)out->ld, &op->clamp);
+                        op->weights, dst, (size_t)out->ld, &op->clamp, op->post);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "ops/ops.h"
+#include "parallel.h"
 
 typedef struct {
   tsp_minmax clamp;
@@ -85,16 +86,17 @@ int tsp_mul_swish_input(const tsp_builder* builder, const TfLiteNode* mul) {
 static void run_swish(tsp_plan* plan, const tsp_step* step) {
   const mul_op* op = step->data;
   const tsp_value* x = &plan->values[step->in];
-  plan->kernels->vswish(tsp_value_floats(x), tsp_value_chw(plan, x, 0),
-                        tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
+  tsp_parallel_vunary(plan->pool, plan->kernels->vswish, tsp_value_floats(x),
+                      tsp_value_chw(plan, x, 0), tsp_value_chw(plan, &plan->values[step->out], 0),
+                      &op->clamp);
 }
 
 static void run_elementwise(tsp_plan* plan, const tsp_step* step) {
   const mul_op* op = step->data;
   const tsp_value* a = &plan->values[step->in];
-  plan->kernels->vmul(tsp_value_floats(a), tsp_value_chw(plan, a, 0),
-                      tsp_value_chw(plan, &plan->values[step->in2], 0),
-                      tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
+  tsp_parallel_vbinary(plan->pool, plan->kernels->vmul, tsp_value_floats(a),
+                       tsp_value_chw(plan, a, 0), tsp_value_chw(plan, &plan->values[step->in2], 0),
+                       tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
 }
 
 static void run_scale(tsp_plan* plan, const tsp_step* step) {
@@ -103,9 +105,10 @@ static void run_scale(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* out = &plan->values[step->out];
   const tsp_value* s = step->in2 >= 0 ? &plan->values[step->in2] : NULL;
   for (int b = 0; b < x->n; ++b)
-    plan->kernels->vmulc_chw((size_t)x->c, x->ld, tsp_value_chw(plan, x, b), x->ld,
-                             s ? tsp_value_chw(plan, s, b) : op->scale,
-                             tsp_value_chw(plan, out, b), &op->clamp);
+    tsp_parallel_vmulc_chw(plan->pool, plan->kernels->vmulc_chw, (size_t)x->c, x->ld,
+                           tsp_value_chw(plan, x, b), x->ld,
+                           s ? tsp_value_chw(plan, s, b) : op->scale, tsp_value_chw(plan, out, b),
+                           &op->clamp);
 }
 
 /* The scale input must be one value per channel of each image. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "ops/ops.h"
+#include "parallel.h"
 
 typedef struct {
   tsp_vunary_fn fn;
@@ -26,8 +27,8 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
 static void run(tsp_plan* plan, const tsp_step* step) {
   const unary_op* op = step->data;
   const tsp_value* in = &plan->values[step->in];
-  op->fn(tsp_value_floats(in), tsp_value_chw(plan, in, 0),
-         tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
+  tsp_parallel_vunary(plan->pool, op->fn, tsp_value_floats(in), tsp_value_chw(plan, in, 0),
+                      tsp_value_chw(plan, &plan->values[step->out], 0), &op->clamp);
 }
 
 static const tsp_step_ops kSigmoidStep = {.kind = "vsigmoid", .reshape = tsp_elementwise_reshape, .run = run, .release = free};

@@ -70,7 +70,7 @@ static void check_spmm(const tsp_kernel_table* table, uint32_t out_channels, uin
       for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
         memset(got, 0xff, out_channels * ld * sizeof(float));
         tsp_parallel_spmm(g_pools[threads], kernel, tile, &parts, ld, input, got,
-                          ld * sizeof(float), &clamp);
+                          ld * sizeof(float), &clamp, NULL);
         char what[160];
         snprintf(what, sizeof(what), "%s spmm %ux%u b%u tile %zu spatial %zu parts %zu threads %zu",
                  table->name, out_channels, in_channels, block, tile, spatial, parts.count, threads);
@@ -123,7 +123,7 @@ static void check_dwconv(const tsp_kernel_table* table, int k, int stride, size_
   for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
     memset(got, 0, channels * out_stride * sizeof(float));
     tsp_parallel_dwconv(g_pools[threads], kernel, (size_t)k, channels, in_h, in_w, out_h, out_w,
-                        pad, pad, input, in_stride, weights, got, out_stride, &clamp);
+                        pad, pad, input, in_stride, weights, got, out_stride, &clamp, NULL);
     char what[160];
     snprintf(what, sizeof(what), "%s dwconv %dx%ds%d c%zu %zux%zu threads %zu", table->name, k, k,
              stride, channels, in_h, in_w, threads);
@@ -213,6 +213,99 @@ static void test_gavgpool(const tsp_kernel_table* table, tsp_rng* rng) {
   }
 }
 
+/* ------------------------------------------- fused post op, element-wise */
+
+/* SpMM then swish on the whole output == SpMM with swish fused per piece;
+ * depthwise likewise. */
+static void test_post(const tsp_kernel_table* table, tsp_rng* rng) {
+  const tsp_minmax none = {-INFINITY, INFINITY};
+  const uint32_t out_channels = 45, in_channels = 24;
+  const size_t spatial = 196, ld = tsp_chw_ld(spatial);
+  float* weights = test_alloc((size_t)out_channels * in_channels * sizeof(float));
+  float* input = test_alloc(in_channels * ld * sizeof(float));
+  float* want = test_alloc(out_channels * ld * sizeof(float));
+  float* got = test_alloc(out_channels * ld * sizeof(float));
+  fill(rng, input, in_channels * ld);
+  for (size_t i = 0; i < (size_t)out_channels * in_channels; ++i)
+    weights[i] = rng_uniform(rng, 0.0f, 1.0f) < 0.8f ? 0.0f : rng_uniform(rng, -1.0f, 1.0f);
+  tsp_spmm_packed packed;
+  tsp_spmm_parts parts;
+  if (tsp_spmm_pack(weights, NULL, out_channels, in_channels, 2, ld * sizeof(float), &packed) ||
+      tsp_spmm_parts_make(&packed, 4, &parts))
+    abort();
+  table->spmm[1][0](ld, &packed.view, input, want, ld * sizeof(float), &none);
+  table->vswish(out_channels * ld, want, want, &none);
+  for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[0], &parts, ld, input,
+                      got, ld * sizeof(float), &none, table->vswish);
+    test_record(same_bits("spmm + swish", got, want, out_channels * ld));
+  }
+  tsp_spmm_parts_release(&parts);
+  tsp_spmm_release(&packed);
+
+  const size_t channels = 40, h = 14, w = 14, plane = tsp_chw_ld(h * w);
+  float* dw_weights = test_alloc(channels * 10 * sizeof(float));
+  fill(rng, dw_weights, channels * 10);
+  memset(want, 0, channels * plane * sizeof(float));
+  table->dwconv3x3s1(channels, h, w, h, w, 1, 1, input, plane, dw_weights, want, plane, &none);
+  for (size_t c = 0; c < channels; ++c) table->vhswish(h * w, want + c * plane, want + c * plane, &none);
+  for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+    memset(got, 0, channels * plane * sizeof(float));
+    tsp_parallel_dwconv(g_pools[threads], table->dwconv3x3s1, 3, channels, h, w, h, w, 1, 1, input,
+                        plane, dw_weights, got, plane, &none, table->vhswish);
+    test_record(same_bits("dwconv + hard swish", got, want, channels * plane));
+  }
+  test_free(dw_weights);
+  test_free(weights);
+  test_free(input);
+  test_free(want);
+  test_free(got);
+}
+
+static void test_elementwise(const tsp_kernel_table* table, tsp_rng* rng) {
+  static const size_t sizes[] = {0, 1, 63, 64, 1000, 16384 * 3 + 17, 200704};
+  const tsp_minmax relu6 = {0.0f, 6.0f};
+  for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); ++i) {
+    const size_t n = sizes[i];
+    float* a = test_alloc(n * sizeof(float) + 4);
+    float* b = test_alloc(n * sizeof(float) + 4);
+    float* want = test_alloc(n * sizeof(float) + 4);
+    float* got = test_alloc(n * sizeof(float) + 4);
+    fill(rng, a, n);
+    fill(rng, b, n);
+    table->vadd(n, a, b, want, &relu6);
+    for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+      tsp_parallel_vbinary(g_pools[threads], table->vadd, n, a, b, got, &relu6);
+      test_record(same_bits("vadd", got, want, n));
+    }
+    table->vsigmoid(n, a, want, &relu6);
+    for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+      tsp_parallel_vunary(g_pools[threads], table->vsigmoid, n, a, got, &relu6);
+      test_record(same_bits("vsigmoid", got, want, n));
+    }
+    test_free(a);
+    test_free(b);
+    test_free(want);
+    test_free(got);
+  }
+  const size_t channels = 96, ld = tsp_chw_ld(28 * 28);
+  float* x = test_alloc(channels * ld * sizeof(float));
+  float* scale = test_alloc(channels * sizeof(float));
+  float* want = test_alloc(channels * ld * sizeof(float));
+  float* got = test_alloc(channels * ld * sizeof(float));
+  fill(rng, x, channels * ld);
+  fill(rng, scale, channels);
+  table->vmulc_chw(channels, ld, x, ld, scale, want, &relu6);
+  for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+    tsp_parallel_vmulc_chw(g_pools[threads], table->vmulc_chw, channels, ld, x, ld, scale, got, &relu6);
+    test_record(same_bits("vmulc_chw", got, want, channels * ld));
+  }
+  test_free(x);
+  test_free(scale);
+  test_free(want);
+  test_free(got);
+}
+
 int main(void) {
   for (size_t t = 1; t <= MAX_THREADS; ++t) {
     g_pools[t] = tsp_threadpool_create(t);
@@ -227,6 +320,8 @@ int main(void) {
     test_dwconv(table, &rng);
     test_conv(table, &rng);
     test_gavgpool(table, &rng);
+    test_post(table, &rng);
+    test_elementwise(table, &rng);
   }
   for (size_t t = 1; t <= MAX_THREADS; ++t) tsp_threadpool_destroy(g_pools[t]);
   return test_summary();
