@@ -32,6 +32,12 @@ def _model(kind: str, directory: str) -> str:
     elif kind == "v1_blocked":
         model = subjects.mobilenet_v1(subjects.Subject(alpha=0.5, sparsity=0.9, block=4))
         path.write_bytes(convert(model, sparse=True, block=4))
+    elif kind == "v2":
+        model = subjects.family_model(subjects.FamilySubject("mobilenet_v2", alpha=0.5, sparsity=0.85))
+        path.write_bytes(subjects.to_tflite(model, sparse=True))
+    elif kind == "efficientnet_b0":
+        model = subjects.family_model(subjects.FamilySubject("efficientnet_b0", sparsity=0.85))
+        path.write_bytes(subjects.to_tflite(model, sparse=True))
     elif kind == "v1_small":
         model = subjects.mobilenet_v1(subjects.Subject(alpha=0.25, height=96, width=96, sparsity=0.9))
         path.write_bytes(subjects.to_tflite(model, sparse=True))
@@ -47,7 +53,7 @@ def model(model_dir):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("runtime", RUNTIMES)
-@pytest.mark.parametrize("kind", ["v1_unstructured", "v1_blocked"])
+@pytest.mark.parametrize("kind", ["v1_unstructured", "v1_blocked", "v2", "efficientnet_b0"])
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_matches_stock_tflite_with_threads(model, kind, threads, runtime):
     x = random_input((2, 224, 224, 3), seed=threads)
@@ -70,7 +76,7 @@ def test_interpreter_threads_reach_the_delegate(model):
     assert report["threads"] == 3 and report["num_threads"] == 3
 
 
-@pytest.mark.parametrize("kind", ["v1_unstructured", "v1_blocked"])
+@pytest.mark.parametrize("kind", ["v1_unstructured", "v1_blocked", "v2", "efficientnet_b0"])
 def test_same_bits_for_every_thread_count(model, kind):
     x = random_input((1, 224, 224, 3), seed=7)
     outputs = [run(tflite_sparse.Interpreter(model(kind), delegate_num_threads=n), x) for n in range(1, 6)]
