@@ -245,17 +245,20 @@ static void test_post(const tsp_kernel_table* table, tsp_rng* rng) {
 
   const size_t channels = 40, h = 14, w = 14, plane = tsp_chw_ld(h * w);
   float* dw_weights = test_alloc(channels * 10 * sizeof(float));
+  float* dw_input = test_alloc(channels * plane * sizeof(float));
   fill(rng, dw_weights, channels * 10);
+  fill(rng, dw_input, channels * plane);
   memset(want, 0, channels * plane * sizeof(float));
-  table->dwconv3x3s1(channels, h, w, h, w, 1, 1, input, plane, dw_weights, want, plane, &none);
+  table->dwconv3x3s1(channels, h, w, h, w, 1, 1, dw_input, plane, dw_weights, want, plane, &none);
   for (size_t c = 0; c < channels; ++c) table->vhswish(h * w, want + c * plane, want + c * plane, &none);
   for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
     memset(got, 0, channels * plane * sizeof(float));
-    tsp_parallel_dwconv(g_pools[threads], table->dwconv3x3s1, 3, channels, h, w, h, w, 1, 1, input,
+    tsp_parallel_dwconv(g_pools[threads], table->dwconv3x3s1, 3, channels, h, w, h, w, 1, 1, dw_input,
                         plane, dw_weights, got, plane, &none, table->vhswish);
     test_record(same_bits("dwconv + hard swish", got, want, channels * plane));
   }
   test_free(dw_weights);
+  test_free(dw_input);
   test_free(weights);
   test_free(input);
   test_free(want);
