@@ -4,8 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_LEVELS 8
 #define MAX_RANK 6
+/* Each of up to MAX_RANK dims may be blocked once: n + blocks <= 2 * MAX_RANK. */
+#define MAX_LEVELS (2 * MAX_RANK)
+/* Cap on a decoded tensor: the largest dense weight of the CNNs we target
+ * (ResNet50's 2048x1000 FC) is 8 MB; 64 MB leaves room and stops a crafted
+ * shape from making the delegate allocate gigabytes. */
+#define MAX_DENSE_BYTES ((size_t)64 << 20)
 
 /* Shape of the expanded (blocked) tensor, one size per expanded dimension. */
 typedef struct {
@@ -45,8 +50,12 @@ static int check_order_and_blocks(const TfLiteTensor* t, expanded_shape* shape,
     if (d < 0 || d >= shape->levels || seen[d]++)
       return fail(why, size, "traversal order entry %d (%d) is not a permutation", l, d);
   }
+  size_t bytes = sizeof(float);
   for (int k = 0; k < n; ++k) {
     if (t->dims->data[k] <= 0) return fail(why, size, "dimension %d has size %d", k, t->dims->data[k]);
+    if (__builtin_mul_overflow(bytes, (size_t)t->dims->data[k], &bytes) || bytes > MAX_DENSE_BYTES)
+      return fail(why, size, "dense shape exceeds %d MB at dimension %d",
+                  (int)(MAX_DENSE_BYTES >> 20), k);
     shape->block_of[k] = -1;
     shape->size[k] = t->dims->data[k];
   }
@@ -168,9 +177,12 @@ static void decode_level(decoder* d, int level, size_t parent) {
 }
 
 size_t tsp_sparse_dense_bytes(const TfLiteTensor* t) {
-  size_t count = 1;
-  for (int k = 0; k < t->dims->size; ++k) count *= (size_t)t->dims->data[k];
-  return count * sizeof(float);
+  /* Validated tensors never overflow; anything else saturates (malloc fails). */
+  size_t bytes = sizeof(float);
+  for (int k = 0; k < t->dims->size; ++k)
+    if (t->dims->data[k] < 0 || __builtin_mul_overflow(bytes, (size_t)t->dims->data[k], &bytes))
+      return SIZE_MAX;
+  return bytes;
 }
 
 void tsp_sparse_decode(const TfLiteTensor* t, float* dense) {

@@ -21,6 +21,16 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
              sparse->name ? sparse->name : "", input, reason);
     return -1;
   }
+  /* Stock DENSIFY refuses a decoded shape other than its output's. */
+  const TfLiteTensor* out = &context->tensors[node->outputs->data[0]];
+  int same = out->dims && out->dims->size == sparse->dims->size;
+  for (int k = 0; same && k < out->dims->size; ++k) same = out->dims->data[k] == sparse->dims->data[k];
+  if (!same) {
+    snprintf(facts->why, sizeof(facts->why),
+             "sparse tensor '%s' (#%d): decoded shape differs from the DENSIFY output '%s'",
+             sparse->name ? sparse->name : "", input, out->name ? out->name : "");
+    return -1;
+  }
   facts->supported = 1;
   return 0;
 }

@@ -151,6 +151,14 @@ static void test_rejections(tsp_rng* rng) {
   fixture_free(&f);
 
   fixture_make(&f, 8, 6, 1, rng);
+  f.tensor.dims->data[1] = 65536; /* 8 x 65536 x 65536 x 6 floats: wraps int, over the cap */
+  f.tensor.dims->data[2] = 65536;
+  EXPECT(rejects(&f, "exceeds"));
+  EXPECT(tsp_sparse_dense_bytes(&f.tensor) > ((size_t)1 << 31));
+  f.tensor.dims->data[1] = f.tensor.dims->data[2] = 1;
+  fixture_free(&f);
+
+  fixture_make(&f, 8, 6, 1, rng);
   f.sparsity.traversal_order->data[1] = 0; /* not a permutation */
   EXPECT(rejects(&f, "permutation"));
   fixture_free(&f);
