@@ -23,9 +23,7 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
   }
   /* Stock DENSIFY refuses a decoded shape other than its output's. */
   const TfLiteTensor* out = &context->tensors[node->outputs->data[0]];
-  int same = out->dims && out->dims->size == sparse->dims->size;
-  for (int k = 0; same && k < out->dims->size; ++k) same = out->dims->data[k] == sparse->dims->data[k];
-  if (!same) {
+  if (!tsp_same_shape(out, sparse)) {
     snprintf(facts->why, sizeof(facts->why),
              "sparse tensor '%s' (#%d): decoded shape differs from the DENSIFY output '%s'",
              sparse->name ? sparse->name : "", input, out->name ? out->name : "");
