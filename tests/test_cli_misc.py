@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from child_env import child_env
 
 import test_converter_helpers as helpers
 import tflite_sparse
@@ -99,8 +100,7 @@ def test_plan_command_on_a_tflite_points_to_inspect(capsys, tmp_path):
 def _demo(tmp_path, *argv):
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    env = dict(os.environ, TMPDIR=str(temporary),
-               PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = child_env(TMPDIR=str(temporary))
     done = subprocess.run(
         [sys.executable, "-m", "tflite_sparse.cli", "demo", "--alpha", "0.25", "--size", "64",
          "--runs", "3", "--warmup", "1", *map(str, argv)],

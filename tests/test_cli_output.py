@@ -13,10 +13,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from child_env import child_env
 
 import test_converter_helpers as helpers
 
-PYTHON_PATH = str(Path(__file__).resolve().parents[1] / "python")
 NOISE = re.compile(
     r"^[IWE]\d{4} |All log messages before absl|INFO: Created TensorFlow Lite|cuInit|oneDNN|"
     r"cuda drivers|cpu_feature_guard|rebuild TensorFlow|UserWarning|DeprecationWarning|WARNING:tensorflow"
@@ -24,7 +24,7 @@ NOISE = re.compile(
 
 
 def _env() -> dict:
-    env = dict(os.environ, PYTHONPATH=PYTHON_PATH + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = child_env()
     for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_USE_LEGACY_KERAS"):  # as a user's shell has them: unset
         env.pop(name, None)
     return env

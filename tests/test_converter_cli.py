@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from child_env import child_env
 
 import test_converter_helpers as helpers
 from tflite_sparse import cli
 from tflite_sparse.converter import flatbuffer as fb
 
-PYTHON_PATH = str(Path(__file__).resolve().parents[1] / "python")
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_inspect_missing_file(capsys, tmp_path):
 
 
 def _subprocess(*argv):
-    env = dict(os.environ, PYTHONPATH=PYTHON_PATH + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = child_env()
     return subprocess.run(
         [sys.executable, "-m", "tflite_sparse.cli", *map(str, argv)],
         capture_output=True, text=True, env=env, timeout=300,
@@ -231,7 +231,7 @@ def test_subcommand_modules_import_without_tensorflow():
         "import sys, argparse; from tflite_sparse import cli; cli.build_parser(); "
         "print('tensorflow' in sys.modules)"
     )
-    env = dict(os.environ, PYTHONPATH=PYTHON_PATH)
+    env = child_env()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

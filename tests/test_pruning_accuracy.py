@@ -19,7 +19,13 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 pytest.importorskip("sklearn", reason="needs the examples extra: pip install '.[examples]'")
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "prune_and_deploy.py"
-MARGIN = 1.5  # points of top-1; the full example (64x64, longer training) holds 1.0
+# Points of top-1. The test split holds 540 images, so at ~98% one run's gap has
+# a standard error of ~0.6 points from the images alone, and threaded training
+# is not bit-reproducible: gaps of +0.9, -0.9 and -1.7 were measured on the same
+# code. 2.5 is about 3 sigma plus training noise; it still catches pruning that
+# hurts (a broken schedule costs 5-50 points). The full example (64x64, longer
+# training) holds 1.0.
+MARGIN = 2.5
 
 
 def _example():

@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from child_env import child_env
+
 _SCRIPT = textwrap.dedent(
     """
     import json, os
@@ -49,11 +51,7 @@ _SCRIPT = textwrap.dedent(
 
 
 def test_mirrored_strategy_two_cpu_replicas(tmp_path):
-    env = dict(os.environ)
-    python_dir = Path(__file__).resolve().parent.parent / "python"
-    if "PYTHONPATH" in env:  # source-tree runs; an installed package needs nothing
-        env["PYTHONPATH"] = f"{python_dir}{os.pathsep}{env['PYTHONPATH']}"
-    env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    env = child_env(TF_CPP_MIN_LOG_LEVEL="2")
     proc = subprocess.run(
         [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, env=env,
         cwd=tmp_path, timeout=300,

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from child_env import child_env
 
 import test_converter_helpers as helpers
 
@@ -61,7 +62,7 @@ def test_readme_block_runs_as_written(heading, code, tmp_path):
 
         (tmp_path / "model.tflite").write_bytes(convert(helpers.mobilenet_small_tflite(), prune=0.9, verify=False))
     (tmp_path / "snippet.py").write_text(code)
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = child_env()
     for name in ("TF_USE_LEGACY_KERAS", "TF_CPP_MIN_LOG_LEVEL"):
         env.pop(name, None)
     done = subprocess.run(
