@@ -40,8 +40,13 @@ void test_free(void* p) { free(p); }
 int expect_close(const char* what, const float* got, const float* want, size_t n,
                  float rtol, float atol) {
   for (size_t i = 0; i < n; ++i) {
-    float tol = atol + rtol * fabsf(want[i]);
-    if (!(fabsf(got[i] - want[i]) <= tol)) {
+    const float tol = atol + rtol * fabsf(want[i]);
+    /* NaN matches only NaN and an infinity only itself; the difference
+     * would be NaN for both and fail every finite comparison. */
+    const int same = isnan(want[i]) ? isnan(got[i]) != 0
+                     : isinf(want[i]) ? got[i] == want[i]
+                                      : fabsf(got[i] - want[i]) <= tol;
+    if (!same) {
       fprintf(stderr, "%s: element %zu: got %.9g, want %.9g\n", what, i, got[i], want[i]);
       test_record(0);
       return 0;

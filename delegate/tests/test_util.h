@@ -18,7 +18,8 @@ uint32_t rng_below(tsp_rng* rng, uint32_t n);
 void* test_alloc(size_t bytes);
 void test_free(void* p);
 
-/* Compares got against want, elementwise: |got - want| <= atol + rtol*|want|.
+/* Compares got against want, elementwise: |got - want| <= atol + rtol*|want|;
+ * a NaN in want must be NaN in got, an infinity the same infinity.
  * Prints the first mismatch with `what` and returns 0 on mismatch, 1 if equal. */
 int expect_close(const char* what, const float* got, const float* want, size_t n,
                  float rtol, float atol);

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dwconv/vec_avx2.h"
 #include "kernels.h"
 
 #define DWA_INLINE static inline __attribute__((always_inline))
@@ -165,14 +166,14 @@ DWA_INLINE void dwa_block(const float* const* r, ptrdiff_t s, const __m256* wv, 
       if (NOUT == 2 && k >= 1) acc1 = _mm256_fmadd_ps(x, wv[(k - 1) * 3 + kx], acc1);
     }
   }
-  acc0 = _mm256_min_ps(_mm256_max_ps(acc0, vmin), vmax);
+  acc0 = v_clamp(acc0, vmin, vmax);
   if (whole) {
     _mm256_storeu_ps(o0, acc0);
   } else {
     dwa_st(o0, acc0, g, j);
   }
   if (NOUT == 2) {
-    acc1 = _mm256_min_ps(_mm256_max_ps(acc1, vmin), vmax);
+    acc1 = v_clamp(acc1, vmin, vmax);
     if (whole) {
       _mm256_storeu_ps(o1, acc1);
     } else {
@@ -207,7 +208,7 @@ DWA_INLINE void dwa_block(const float* const* r, ptrdiff_t s, const __m256* wv, 
     if (P >> k & 1) acc = dwa_s2_row(acc, r[k], s, wv + 3 * k, mk, kind);
   }
   acc = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), _MM_SHUFFLE(3, 1, 2, 0)));
-  acc = _mm256_min_ps(_mm256_max_ps(acc, vmin), vmax);
+  acc = v_clamp(acc, vmin, vmax);
   if (whole) {
     _mm256_storeu_ps(o0, acc);
   } else {
@@ -476,7 +477,7 @@ DWA_INLINE void dwf_boundary(const float* in, ptrdiff_t v, ptrdiff_t w, ptrdiff_
     const ptrdiff_t j = i + (t / 3 - 1) * w + t % 3 - 1;
     acc = _mm256_fmadd_ps(_mm256_maskload_ps(dwa_addr(in, j), bm[t]), wv[t], acc);
   }
-  acc = _mm256_min_ps(_mm256_max_ps(acc, vmin), vmax);
+  acc = v_clamp(acc, vmin, vmax);
   if (n - i >= 8) {
     _mm256_storeu_ps(out + i, acc);
   } else {
@@ -515,7 +516,7 @@ static __attribute__((noinline)) void dwf_channel(const float* restrict in, floa
     a0 = _mm256_and_ps(a0, _mm256_castsi256_ps(g->cm[pv][0]));
     a2 = _mm256_and_ps(a2, _mm256_castsi256_ps(g->cm[pv][1]));
     __m256 y = _mm256_add_ps(_mm256_add_ps(a0, a2), a1);
-    y = _mm256_min_ps(_mm256_max_ps(y, vmin), vmax);
+    y = v_clamp(y, vmin, vmax);
     _mm256_storeu_ps(out + 8 * v, y);
     pv = pv + 1 == period ? 0 : pv + 1;
   }

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dwconv/vec_avx512.h"
 #include "kernels.h"
 
 #define DWR_INLINE static inline __attribute__((always_inline))
@@ -128,8 +129,8 @@ DWR_INLINE void dwr_s1_pair_block(const float* restrict r0, const float* restric
   a[1] = b1;
   a[2] = b2;
   a[3] = b3;
-  const __m512 y0 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc0, acc0b), vmin), vmax);
-  const __m512 y1 = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(acc1, acc1b), vmin), vmax);
+  const __m512 y0 = v_clamp(_mm512_add_ps(acc0, acc0b), vmin, vmax);
+  const __m512 y1 = v_clamp(_mm512_add_ps(acc1, acc1b), vmin, vmax);
   const __mmask16 sm = edge ? dwr_store_mask(n) : 0xFFFF;
   dwr_st(o0, y0, sm, edge);
   dwr_st(o1, y1, sm, edge);
@@ -189,7 +190,7 @@ static void dwr_s1_single(const float* const* rows, ptrdiff_t w, size_t out_w, p
       acc = _mm512_fmadd_ps(dwr_alignr(a[ky], b, 2), wv[ky * 3 + 2], acc);
       a[ky] = b;
     }
-    acc = _mm512_min_ps(_mm512_max_ps(acc, vmin), vmax);
+    acc = v_clamp(acc, vmin, vmax);
     _mm512_mask_storeu_ps(o + j * 16, dwr_store_mask((ptrdiff_t)(out_w - j * 16)), acc);
   }
 }
@@ -278,7 +279,7 @@ DWR_INLINE void dwr_s2_out_row(const float* const* rows, ptrdiff_t w, size_t out
     if (!checked || r1) acc1 = dwr_s2_row(acc1, r1, s, w, wv[3], wv[4], wv[5], ie, io, EDGE); \
     if (!checked || r2) acc2 = dwr_s2_row(acc2, r2, s, w, wv[6], wv[7], wv[8], ie, io, EDGE); \
     __m512 y = _mm512_add_ps(_mm512_add_ps(acc0, acc1), acc2);                                \
-    y = _mm512_min_ps(_mm512_max_ps(y, vmin), vmax);                                          \
+    y = v_clamp(y, vmin, vmax);                                          \
     dwr_st(o + j * 16, y, dwr_store_mask((ptrdiff_t)(out_w - j * 16)), EDGE);                \
   } while (0)
   size_t j = 0;

@@ -20,7 +20,9 @@ static inline tsp_vec v_fma(tsp_vec a, tsp_vec b, tsp_vec c) { return _mm256_fma
 static inline tsp_vec v_mul(tsp_vec a, tsp_vec b) { return _mm256_mul_ps(a, b); }
 static inline tsp_vec v_add(tsp_vec a, tsp_vec b) { return _mm256_add_ps(a, b); }
 static inline tsp_vec v_clamp(tsp_vec v, tsp_vec lo, tsp_vec hi) {
-  return _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+  /* x86 max/min return their second operand when either is NaN: v goes
+   * second so a NaN stays NaN, as in TFLite and the scalar kernels. */
+  return _mm256_min_ps(hi, _mm256_max_ps(lo, v));
 }
 
 static inline __m256i vi_iota(void) { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }

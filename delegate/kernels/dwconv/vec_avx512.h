@@ -21,7 +21,9 @@ static inline tsp_vec v_fma(tsp_vec a, tsp_vec b, tsp_vec c) { return _mm512_fma
 static inline tsp_vec v_mul(tsp_vec a, tsp_vec b) { return _mm512_mul_ps(a, b); }
 static inline tsp_vec v_add(tsp_vec a, tsp_vec b) { return _mm512_add_ps(a, b); }
 static inline tsp_vec v_clamp(tsp_vec v, tsp_vec lo, tsp_vec hi) {
-  return _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+  /* x86 max/min return their second operand when either is NaN: v goes
+   * second so a NaN stays NaN, as in TFLite and the scalar kernels. */
+  return _mm512_min_ps(hi, _mm512_max_ps(lo, v));
 }
 
 static inline __mmask16 v_mask_n(size_t n) { /* lanes [0, n), n <= 16 */

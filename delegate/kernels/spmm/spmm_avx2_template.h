@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dwconv/vec_avx2.h"
 #include "kernels.h"
 #include "ukernels.h"
 
@@ -86,7 +87,7 @@ SPMM256_INLINE void spmm256_store(const int nv, const int rows, const int masked
     float* o = (float*)((char*)out + r * output_stride);
 #pragma GCC unroll 4
     for (int i = 0; i < nv; ++i) {
-      const __m256 y = _mm256_min_ps(_mm256_max_ps(acc[r * nv + i], vmin), vmax);
+      const __m256 y = v_clamp(acc[r * nv + i], vmin, vmax);
       if (masked && i == nv - 1) {
         _mm256_maskstore_ps(o + 8 * i, mask, y);
       } else {

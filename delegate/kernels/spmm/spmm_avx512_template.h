@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dwconv/vec_avx512.h"
 #include "kernels.h"
 #include "ukernels.h"
 
@@ -88,7 +89,7 @@ SPMM512_INLINE void spmm512_store(const int nv, const int rows, const int masked
     float* o = (float*)((char*)out + r * output_stride);
 #pragma GCC unroll 4
     for (int i = 0; i < nv; ++i) {
-      const __m512 y = _mm512_min_ps(_mm512_max_ps(acc[r * nv + i], vmin), vmax);
+      const __m512 y = v_clamp(acc[r * nv + i], vmin, vmax);
       if (masked && i == nv - 1) {
         _mm512_mask_storeu_ps(o + 16 * i, mask, y);
       } else {
