@@ -34,7 +34,10 @@ int tsp_conv_hwc2chw_check(const tsp_check_context* ctx, int node_index, TfLiteN
   const float* bias;
   if (tsp_conv_bias(context, node, wd->data[0], &bias) != 0) return 0;
   const TfLiteTensor* input = &context->tensors[tsp_node_input(node, 0)];
-  if (!tsp_tensor_is_f32_rank(input, 4) || node->outputs->size != 1) return 0;
+  /* The filter's 3 input channels must be the image's: TFLite refuses the
+   * node otherwise, and so do we (left to it, it gives the error). */
+  if (!tsp_tensor_is_f32_rank(input, 4) || input->dims->data[3] != 3 || node->outputs->size != 1)
+    return 0;
   facts->supported = 1;
   facts->reads_nhwc = 1;
   facts->folds_producer_pad = 1;
