@@ -97,6 +97,30 @@ def segments_end_past_indices(tensor):
     values[-1] = values[-1] + 4
 
 
+def dims_wrap_size_arithmetic(tensor):
+    """Issue 8.1: dims whose product wraps a 64-bit byte count to a small
+    number; before the overflow checks, decoding wrote where the file chose."""
+    tensor.shape = [65536, 65536, 65536, 16384]
+    for level, size in zip(tensor.sparsity.dimMetadata, tensor.shape):
+        if level.format == 0:
+            level.denseSize = size
+
+
+def more_levels_than_the_decoder_holds(tensor):
+    """Issue 8.3: blocked dimensions past 2 x rank levels overflowed stack
+    arrays during validation itself."""
+    sp = tensor.sparsity
+    sp.blockMap = [0, 1, 2, 3, 0, 1, 2, 3, 0]
+    sp.traversalOrder = list(range(4 + len(sp.blockMap)))
+    dense = []
+    for _ in sp.blockMap:
+        extra = schema.DimensionMetadataT()
+        extra.format = 0
+        extra.denseSize = 1
+        dense.append(extra)
+    sp.dimMetadata = list(sp.dimMetadata) + dense
+
+
 CORRUPTIONS = [
     index_out_of_range,
     segments_not_monotonic,
@@ -104,6 +128,8 @@ CORRUPTIONS = [
     block_map_out_of_range,
     block_does_not_divide,
     segments_end_past_indices,
+    dims_wrap_size_arithmetic,
+    more_levels_than_the_decoder_holds,
 ]
 
 _PROBE = textwrap.dedent(
@@ -155,3 +181,30 @@ def test_intact_model_is_accepted(sparse_model, tmp_path, runtime):
     path = tmp_path / "intact.tflite"
     _write(copy.deepcopy(tree), path)
     assert _probe(path, runtime) is None
+
+
+def _densify_output(tree):
+    """The tensor DENSIFY writes: the 1x1 conv's weights."""
+    graph = tree.subgraphs[0]
+    codes = [max(c.builtinCode, c.deprecatedBuiltinCode) for c in tree.operatorCodes]
+    densify = next(op for op in graph.operators
+                   if codes[op.opcodeIndex] == schema.BuiltinOperator.DENSIFY)
+    return graph.tensors[densify.outputs[0]]
+
+
+@pytest.mark.parametrize("input_channels", [8, 32], ids=["smaller", "larger"])
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_sparse_tensor_other_than_the_weights_it_stands_for(sparse_model, tmp_path, runtime,
+                                                            input_channels):
+    """Issue 8.2: a DENSIFY output (the conv's weight shape) that disagrees with
+    the sparse tensor decoded into it gave a heap over-read when smaller and
+    wrong answers when larger. Now refused, naming the sparse tensor."""
+    _, tree, name = sparse_model
+    broken = copy.deepcopy(tree)
+    weights = _densify_output(broken)
+    weights.shape = [weights.shape[0], 1, 1, input_channels]
+    path = tmp_path / f"densify_output_{input_channels}.tflite"
+    _write(broken, path)
+    error = _probe(path, runtime)
+    assert error, "the model was accepted"
+    assert name in error or weights.name.decode() in error, error
