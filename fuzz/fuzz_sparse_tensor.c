@@ -108,6 +108,31 @@ static TfLiteIntArray* read_wide_array(reader* r, unsigned width) {
   return a;
 }
 
+/* Property beyond memory safety: decoding the values 1..n (exact in float
+ * for the n < 2^24 an input can hold) puts each in exactly one cell and
+ * leaves the rest 0, i.e. no two positions map to the same cell and none is
+ * dropped. Reuses `dense` (the real values' decode is done with it). */
+static void check_one_cell_per_value(TfLiteTensor* t, float* dense, size_t bytes) {
+  const size_t n = t->bytes / sizeof(float);
+  float* marks = malloc(t->bytes ? t->bytes : 1);
+  unsigned char* seen = calloc(n + 1, 1);
+  for (size_t i = 0; i < n; ++i) marks[i] = (float)(i + 1);
+  void* values = t->data.raw;
+  t->data.f = marks;
+  tsp_sparse_decode(t, dense);
+  t->data.raw = values;
+  size_t found = 0;
+  for (size_t c = 0; c < bytes / sizeof(float); ++c) {
+    if (dense[c] == 0.0f) continue;
+    size_t v = (size_t)dense[c];
+    if (v < 1 || v > n || (float)v != dense[c] || seen[v]++) abort();
+    ++found;
+  }
+  if (found != n) abort();
+  free(seen);
+  free(marks);
+}
+
 static int verbose; /* TSP_FUZZ_VERBOSE=1: say whether each input validated */
 
 int LLVMFuzzerInitialize(int* argc, char*** argv) {
@@ -173,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (bytes <= DENSE_CAP) {
       float* dense = malloc(bytes);
       tsp_sparse_decode(&t, dense);
+      check_one_cell_per_value(&t, dense, bytes);
       free(dense);
     }
     if (verbose) fprintf(stderr, "valid: rank %d, %zu values, dense %zu bytes, block %d\n",
