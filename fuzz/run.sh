@@ -28,7 +28,7 @@ status=0
   -artifact_prefix=build/fuzz/artifacts/ "$@" "$work/corpus" >"$work/log" 2>&1 || status=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
 grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$work/log" || true
-echo "fuzz/run.sh: executions ${execs:-?} in ${seconds} s, corpus $(ls "$work/corpus" | wc -l) files, exit ${status}"
+echo "fuzz/run.sh: executions ${execs:-?} (-max_total_time=${seconds}), corpus $(ls "$work/corpus" | wc -l) files, exit ${status}"
 if [ "$status" -ne 0 ]; then
   grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$work/log" >&2 || tail -30 "$work/log" >&2
   echo "fuzz/run.sh: FAILED (log: $work/log)" >&2
