@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The project's tests: C kernel tests (plain and under AddressSanitizer), then
-# the Python suite against the installed package (`pip install ".[tf,test]"`).
+# The project's tests: C kernel tests (plain and under AddressSanitizer), a
+# minute of fuzzing of the sparse-tensor validator, then the Python suite
+# against the installed package (`pip install ".[tf,test]"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
-bash scripts/check-toolchains.sh host asan tsan || exit 2
+bash scripts/check-toolchains.sh host asan tsan fuzz || exit 2
 
 echo "== C tests (Release)"
 cmake -S . -B build/tests -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -21,6 +22,9 @@ cmake -S . -B build/tests-tsan -DCMAKE_BUILD_TYPE=Debug -DTSP_SANITIZE_THREAD=ON
 cmake --build build/tests-tsan -j"$jobs" >/dev/null
 TSAN_OPTIONS="halt_on_error=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
   ctest --test-dir build/tests-tsan --output-on-failure -R 'threadpool|parallel'
+
+echo "== Fuzzing the sparse-tensor validator (60 s)"
+bash fuzz/run.sh 60
 
 echo "== C tests for aarch64 (NEON), cross-built and run under qemu-aarch64"
 bash scripts/test_aarch64.sh
