@@ -9,6 +9,30 @@ import tflite_sparse
 
 RUNTIMES = ("tf", "litert")
 
+# CPU flags (as /proc/cpuinfo names them) each of the delegate's ISAs needs.
+_ISA_FLAGS = {
+    "avx2": {"avx2", "fma"},
+    "avx512": {"avx512f", "avx512vl", "avx512bw", "avx512dq"},
+}
+
+
+def cpu_has_isa(isa: str) -> bool:
+    """Whether this CPU can run the delegate's `isa`, read from the CPU's own
+    flags, not from the delegate, so a delegate that wrongly refuses an ISA
+    the CPU has still fails the test that asks for it."""
+    if isa == "scalar":
+        return True
+    import platform
+
+    if isa == "neon":
+        return platform.machine() in ("aarch64", "arm64")
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return _ISA_FLAGS[isa] <= set(flags)
+
 
 def stock_interpreter(path, runtime: str):
     if runtime == "tf":

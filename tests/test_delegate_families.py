@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 import tflite_sparse
-from delegate_helpers import RUNTIMES, claimed_nodes, compare, ops_by_name, random_input
+from delegate_helpers import RUNTIMES, claimed_nodes, compare, cpu_has_isa, ops_by_name, random_input
 from tflite_sparse import subjects
 from tflite_sparse.subjects import FamilySubject
 
@@ -163,8 +163,8 @@ def test_resnet50_matches(model_dir, runtime):
 def test_every_isa_matches_with_banding(family_model, isa):
     """MobileNet v2 0.35 at 224: its 112x112 expand convs are banded into the
     depthwise convs (the expanded tensor never goes through memory)."""
-    if isa != "scalar" and not _isa_available(isa):
-        pytest.skip(f"{isa} not supported here")
+    if not cpu_has_isa(isa):
+        pytest.skip(f"this CPU has no {isa}")
     path = family_model("mobilenet_v2_0.35")
     error, report = compare(path, random_input((2, 224, 224, 3), seed=7), "litert", isa=isa)
     assert report["isa"] == isa and error <= TOLERANCE
@@ -174,9 +174,3 @@ def test_every_isa_matches_with_banding(family_model, isa):
     assert banded and all(s["banded_rows"] < s["output"][1] for s in banded[:1])
 
 
-def _isa_available(isa: str) -> bool:
-    try:
-        tflite_sparse.load_delegate("litert", isa=isa)
-    except Exception:  # the library refuses an ISA this CPU lacks
-        return False
-    return True
