@@ -187,9 +187,10 @@ def judge(mutant_id: str, records: dict) -> Verdict:
                 notes.append(f"{stock}: {base['crash']}")
                 continue
             if "crash" in got and "error" in base and _unverifiable(ref):
-                # tf.lite does not verify the flatbuffer: its parser reads out of
-                # bounds (crashing or not, by memory layout) and refuses before
-                # any delegate is applied, so our code never saw this file.
+                # tf.lite does not verify the flatbuffer: its InterpreterBuilder::
+                # ParseSparsity reads out of bounds (gdb, on tf:82), crashing or not
+                # by memory layout, before any delegate is applied: our code never
+                # saw this file.
                 notes.append(f"{ours}: {got['crash']} parsing a corrupt flatbuffer")
                 continue
             if "crash" in got:
