@@ -17,54 +17,25 @@ from delegate_helpers import RUNTIMES
 
 schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
 
+import sparse_models  # noqa: E402 - needs the schema module checked above
+
 
 @pytest.fixture(scope="module")
 def sparse_model(model_dir):
-    """A tiny first-conv / depthwise / sparse 1x1 / mean network, converted
+    """The tiny first-conv / depthwise / sparse 1x1 / mean network converted
     with EXPERIMENTAL_SPARSITY; returns (path, ModelT, name of the sparse tensor)."""
-    import tf_keras as keras
-
-    import tflite_sparse.subjects as subjects
-
-    keras.utils.set_random_seed(1)
-    inputs = keras.Input((32, 32, 3))
-    x = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu6")(inputs)
-    x = keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
-    x = keras.layers.Conv2D(64, 1, activation="relu6", name="pointwise")(x)
-    x = keras.layers.GlobalAveragePooling2D(keepdims=True)(x)
-    model = keras.Model(inputs, x)
-    subjects.magnitude_prune(model.get_layer("pointwise"), 0.9)
-    path = model_dir / "tiny_sparse.tflite"
-    path.write_bytes(subjects.to_tflite(model, sparse=True))
-    tree = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(path.read_bytes(), 0))
-    sparse = [t for t in tree.subgraphs[0].tensors if t.sparsity is not None]
-    assert len(sparse) == 1, "the converter should have stored the 1x1 weights sparse"
-    return path, tree, sparse[0].name.decode()
-
-
-def _write(tree, path) -> None:
-    import flatbuffers
-
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(tree.Pack(builder), file_identifier=b"TFL3")
-    path.write_bytes(bytes(builder.Output()))
-
-
-def _sparse_tensor(tree):
-    return next(t for t in tree.subgraphs[0].tensors if t.sparsity is not None)
-
-
-def _csr_level(tensor):
-    return next(d for d in tensor.sparsity.dimMetadata if d.format == 1)
+    path = sparse_models.tf_sparse_model(model_dir / "tiny_sparse.tflite")
+    tree = sparse_models.read_tree(path)
+    return path, tree, sparse_models.sparse_tensor(tree).name.decode()
 
 
 def index_out_of_range(tensor):
-    level = _csr_level(tensor)
+    level = sparse_models.csr_level(tensor)
     level.arrayIndices.values[3] = tensor.shape[3] + 5
 
 
 def segments_not_monotonic(tensor):
-    values = _csr_level(tensor).arraySegments.values
+    values = sparse_models.csr_level(tensor).arraySegments.values
     values[5], values[6] = values[6] + 1, values[5]
 
 
@@ -93,7 +64,7 @@ def block_does_not_divide(tensor):
 
 
 def segments_end_past_indices(tensor):
-    values = _csr_level(tensor).arraySegments.values
+    values = sparse_models.csr_level(tensor).arraySegments.values
     values[-1] = values[-1] + 4
 
 
@@ -166,9 +137,9 @@ def _probe(path, runtime):
 def test_corrupt_sparsity_is_refused_naming_the_tensor(sparse_model, tmp_path, corrupt, runtime):
     _, tree, name = sparse_model
     broken = copy.deepcopy(tree)
-    corrupt(_sparse_tensor(broken))
+    corrupt(sparse_models.sparse_tensor(broken))
     path = tmp_path / f"{corrupt.__name__}.tflite"
-    _write(broken, path)
+    sparse_models.write_tree(broken, path)
     error = _probe(path, runtime)
     assert error, "the corrupt model was accepted"
     assert name in error, f"message does not name the tensor: {error}"
@@ -179,7 +150,7 @@ def test_intact_model_is_accepted(sparse_model, tmp_path, runtime):
     """The rewrite itself is lossless: the untouched tree runs and is claimed."""
     _, tree, _ = sparse_model
     path = tmp_path / "intact.tflite"
-    _write(copy.deepcopy(tree), path)
+    sparse_models.write_tree(copy.deepcopy(tree), path)
     assert _probe(path, runtime) is None
 
 
