@@ -5,7 +5,6 @@ table and `tflite plan`, and `tflite demo` cleaning up after itself."""
 from __future__ import annotations
 
 import inspect
-import os
 import re
 import subprocess
 import sys

@@ -5,12 +5,10 @@ TensorFlow and TFLite really print them; a native error line still shows."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from child_env import child_env

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 
 from delegate_helpers import RUNTIMES
@@ -175,7 +174,7 @@ def test_sparse_tensor_other_than_the_weights_it_stands_for(sparse_model, tmp_pa
     weights = _densify_output(broken)
     weights.shape = [weights.shape[0], 1, 1, input_channels]
     path = tmp_path / f"densify_output_{input_channels}.tflite"
-    _write(broken, path)
+    sparse_models.write_tree(broken, path)
     error = _probe(path, runtime)
     assert error, "the model was accepted"
     assert name in error or weights.name.decode() in error, error

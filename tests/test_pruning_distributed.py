@@ -5,11 +5,9 @@ runtime, so the training runs in a fresh subprocess.
 """
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 from child_env import child_env
 

@@ -11,7 +11,6 @@ MobileNet v1 0.25 at 96x96 with random weights, converted with
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
