@@ -20,6 +20,12 @@ typedef struct {
   int block_of[MAX_RANK]; /* original dim -> block dim index (n + j), or -1 */
 } expanded_shape;
 
+/* bytes *= dim, refusing a negative dim or a product past SIZE_MAX: the one
+ * place dims are multiplied, for the validator and for the byte count. */
+static int times_dim(size_t* bytes, int dim) {
+  return dim >= 0 && !__builtin_mul_overflow(*bytes, (size_t)dim, bytes) ? 0 : -1;
+}
+
 static int fail(char* why, size_t size, const char* message, int a, int b) {
   snprintf(why, size, message, a, b);
   return -1;
@@ -53,7 +59,7 @@ static int check_order_and_blocks(const TfLiteTensor* t, expanded_shape* shape,
   size_t bytes = sizeof(float);
   for (int k = 0; k < n; ++k) {
     if (t->dims->data[k] <= 0) return fail(why, size, "dimension %d has size %d", k, t->dims->data[k]);
-    if (__builtin_mul_overflow(bytes, (size_t)t->dims->data[k], &bytes) || bytes > MAX_DENSE_BYTES)
+    if (times_dim(&bytes, t->dims->data[k]) != 0 || bytes > MAX_DENSE_BYTES)
       return fail(why, size, "dense shape exceeds %d MB at dimension %d",
                   (int)(MAX_DENSE_BYTES >> 20), k);
     shape->block_of[k] = -1;
@@ -180,8 +186,7 @@ size_t tsp_sparse_dense_bytes(const TfLiteTensor* t) {
   /* Validated tensors never overflow; anything else saturates (malloc fails). */
   size_t bytes = sizeof(float);
   for (int k = 0; k < t->dims->size; ++k)
-    if (t->dims->data[k] < 0 || __builtin_mul_overflow(bytes, (size_t)t->dims->data[k], &bytes))
-      return SIZE_MAX;
+    if (times_dim(&bytes, t->dims->data[k]) != 0) return SIZE_MAX;
   return bytes;
 }
 
