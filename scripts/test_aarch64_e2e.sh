@@ -5,7 +5,7 @@
 # unstructured from TF's converter and blocked from `tflite convert
 # --sparse`, both as Keras builds them and as the explicit-PAD headless
 # variant; MobileNet v2 unstructured, one partition with its residual ADDs;
-# EfficientNet-B0 listed, pending).
+# EfficientNet-B0 unstructured, one partition with squeeze-excitation).
 #
 #   bash scripts/test_aarch64_e2e.sh [MODEL ...]
 #
