@@ -123,7 +123,12 @@ SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int ta
                                       const float** vals_io, const int32_t** diffs_io,
                                       const float* in, float* out, size_t output_stride,
                                       float32x4_t vmin, float32x4_t vmax) {
-  const int tile = nv * rows, sets = SPMMN_SETS(tile);
+  /* One-row groups take at least 4 sets, so the weights of 4 consecutive
+   * non-zeros (consecutive floats in a 1-row stream) come in one vector load
+   * and multiply by lane: per non-zero that saves a load and amortizes the
+   * loop over 4 (unstructured layers are all 1-row groups). */
+  const int tile = nv * rows;
+  const int sets = rows == 1 && SPMMN_SETS(tile) < 4 ? 4 : SPMMN_SETS(tile);
   const float* v = *vals_io;
   const int32_t* d = *diffs_io;
   float32x4_t acc[SPMMN_MAX_ACC];
@@ -137,13 +142,34 @@ SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int ta
   for (int j = tile; j < sets * tile; ++j) acc[j] = vdupq_n_f32(0.0f);
   v += rows;
   uint32_t k = count;
-  for (; k >= (uint32_t)sets; k -= (uint32_t)sets) {
-#pragma GCC unroll 8
-    for (int s = 0; s < sets; ++s) {
-      in = spmmn_step(nv, rows, tail, in, d[s], v + s * rows, acc + s * tile);
+  if (rows == 1) {
+    for (; k >= (uint32_t)sets; k -= (uint32_t)sets) {
+#pragma GCC unroll 2
+      for (int q = 0; q < sets; q += 4) {
+        const float32x4_t wq = vld1q_f32(v + q);
+#pragma GCC unroll 4
+        for (int s = q; s < q + 4; ++s) {
+          float32x4_t x[4];
+          spmmn_load(nv, tail, in, x);
+#pragma GCC unroll 4
+          for (int i = 0; i < nv; ++i) {
+            acc[s * tile + i] = spmmn_fma_lane4(acc[s * tile + i], x[i], wq, s - q);
+          }
+          in = spmmn_advance(in, d[s]);
+        }
+      }
+      v += sets;
+      d += sets;
     }
-    v += sets * rows;
-    d += sets;
+  } else {
+    for (; k >= (uint32_t)sets; k -= (uint32_t)sets) {
+#pragma GCC unroll 8
+      for (int s = 0; s < sets; ++s) {
+        in = spmmn_step(nv, rows, tail, in, d[s], v + s * rows, acc + s * tile);
+      }
+      v += sets * rows;
+      d += sets;
+    }
   }
   /* Leftover non-zeros still go to distinct sets: no serial chain. */
 #pragma GCC unroll 8
