@@ -119,16 +119,12 @@ SPMMN_INLINE const float* spmmn_step(const int nv, const int rows, const int tai
 /* One output group over nv vectors of columns: walks its `count` non-zeros,
  * stores the clamped rows, consumes the group's values and diffs and returns
  * the input pointer for the next group (the diffs chain across groups). */
-SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int tail, uint32_t count,
-                                      const float** vals_io, const int32_t** diffs_io,
-                                      const float* in, float* out, size_t output_stride,
-                                      float32x4_t vmin, float32x4_t vmax) {
-  /* One-row groups take at least 4 sets, so the weights of 4 consecutive
-   * non-zeros (consecutive floats in a 1-row stream) come in one vector load
-   * and multiply by lane: per non-zero that saves a load and amortizes the
-   * loop over 4 (unstructured layers are all 1-row groups). */
+SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const int tail,
+                                           const int sets, uint32_t count,
+                                           const float** vals_io, const int32_t** diffs_io,
+                                           const float* in, float* out, size_t output_stride,
+                                           float32x4_t vmin, float32x4_t vmax) {
   const int tile = nv * rows;
-  const int sets = rows == 1 && SPMMN_SETS(tile) < 4 ? 4 : SPMMN_SETS(tile);
   const float* v = *vals_io;
   const int32_t* d = *diffs_io;
   float32x4_t acc[SPMMN_MAX_ACC];
@@ -142,7 +138,7 @@ SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int ta
   for (int j = tile; j < sets * tile; ++j) acc[j] = vdupq_n_f32(0.0f);
   v += rows;
   uint32_t k = count;
-  if (rows == 1) {
+  if (rows == 1 && sets % 4 == 0) {
     for (; k >= (uint32_t)sets; k -= (uint32_t)sets) {
 #pragma GCC unroll 2
       for (int q = 0; q < sets; q += 4) {
@@ -205,6 +201,25 @@ SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int ta
   *vals_io += rows + (size_t)count * rows;
   *diffs_io += count;
   return in;
+}
+
+/* One-row groups with enough non-zeros take 4 sets (at least), so the weights
+ * of 4 consecutive non-zeros (consecutive floats in a 1-row stream) come in
+ * one vector load and multiply by lane: a load saved per non-zero and the
+ * loop amortized over 4. Short groups (the 32- and 64-channel layers hold 3-6
+ * non-zeros a row at 90%) keep fewer sets: their cost is the per-group
+ * set-up and reduction, which more sets would grow. */
+SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int tail, uint32_t count,
+                                      const float** vals_io, const int32_t** diffs_io,
+                                      const float* in, float* out, size_t output_stride,
+                                      float32x4_t vmin, float32x4_t vmax) {
+  const int sets = SPMMN_SETS(nv * rows);
+  if (rows == 1 && sets < 4 && count >= 8) {
+    return spmmn_group_sets(nv, rows, tail, 4, count, vals_io, diffs_io, in, out, output_stride,
+                            vmin, vmax);
+  }
+  return spmmn_group_sets(nv, rows, tail, sets, count, vals_io, diffs_io, in, out, output_stride,
+                          vmin, vmax);
 }
 
 /* All output groups (full groups of `block` rows, then the 1-row tail
