@@ -85,7 +85,8 @@ def main(argv=None) -> int:
                 interpreter.invoke()
                 times[key].append((time.perf_counter() - start) * 1e3)
 
-        print(f"CPU: {bench.cpu_model()} ({os.cpu_count()} logical CPUs); MobileNet v1 {args.alpha}, "
+        isa = tflite_sparse.delegate_report(engines[("sparse", args.threads[0])])["isa"]
+        print(f"CPU: {bench.cpu_model()} ({os.cpu_count()} logical CPUs; delegate isa={isa}); MobileNet v1 {args.alpha}, "
               f"{int(args.sparsity * 100)}% sparse with blocks of 4; {args.runs} round-robin runs "
               f"after {args.warmups} warm-ups; ms as p10 / median / p90.\n")
         print("| threads | dense stock TFLite | sparse + delegate | sparse vs dense | delegate vs its 1 thread |")
