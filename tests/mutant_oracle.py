@@ -37,6 +37,7 @@ ORACLE = "reference-litert"
 STOCK_STAGES = ("reference-{rt}", "stock-{rt}-xnnpack")
 OURS_STAGES = (("ours-{rt}", "reference-{rt}"), ("ours-{rt}-xnnpack", "stock-{rt}-xnnpack"))  # (ours, its stock twin)
 RTOL, ATOL = 1e-4, 1e-5
+CONFIRM_PAIR_SECONDS = 10  # the alarm when a pair that died is rerun alone
 
 
 class Server:
@@ -55,14 +56,18 @@ class Server:
         self.process.stdin.close()
         self.process.wait(timeout=60)
 
-    def run(self, pairs: list[dict], timeout: float) -> tuple[list[dict], str | None]:
+    def run(self, pairs: list[dict], timeout: float,
+            pair_seconds: float | None = None) -> tuple[list[dict], str | None]:
         """The records one forked child printed for a queue of pairs, and how it
         died (None if it finished)."""
         self.jobs += 1
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as job:
             json.dump(pairs, job)
         try:
-            self.process.stdin.write(json.dumps({"job": job.name, "timeout": timeout}) + "\n")
+            request = {"job": job.name, "timeout": timeout}
+            if pair_seconds is not None:
+                request["pair_seconds"] = pair_seconds
+            self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
             records = []
             for line in self.process.stdout:
@@ -106,7 +111,11 @@ def run_pairs(server: Server, pairs: list[dict], outcome: Outcome) -> None:
             return
         dead = queue[len(records)]
         key = (dead["id"], dead["stage"])
-        alone, how = server.run([dead], timeout=60)
+        # Alone; ours also with a longer alarm, so a pair that was only slow (a
+        # loaded machine) finishes and a real hang happens again. A stock pair
+        # keeps the short one: a false stock hang only skips that mutant.
+        longer = CONFIRM_PAIR_SECONDS if dead["stage"].startswith("ours") else None
+        alone, how = server.run([dead], timeout=120, pair_seconds=longer)
         if how is None:
             outcome.records[key] = alone[0]
             suspects = [(p["id"], p["stage"]) for p in queue[:len(records)]]
