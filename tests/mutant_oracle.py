@@ -122,7 +122,28 @@ def run_pairs(server: Server, pairs: list[dict], outcome: Outcome) -> None:
             outcome.process_corruptions.append((key, died, suspects))
         else:
             outcome.records[key] = {"id": dead["id"], "stage": dead["stage"], "crash": how}
+            twin = stock_twin(dead["stage"])
+            if twin is not None:
+                # Stock's own heap corruption crashes or not by memory layout:
+                # its twin survived in the batch, so run it alone too before
+                # the crash is blamed on us (tf:21 segfaults stock tf.lite +
+                # XNNPACK on its own, but not always inside a batch).
+                _, twin_how = server.run([{**dead, "stage": twin}], timeout=120)
+                outcome.records[(dead["id"], twin + ALONE)] = (
+                    {"crash": twin_how} if twin_how else {"ok": True})
         queue = queue[len(records) + 1:]
+
+
+ALONE = "-alone"  # record suffix: a stock stage rerun alone in a fresh child
+
+
+def stock_twin(stage: str) -> str | None:
+    """The stock stage that runs what an `ours` stage runs, minus our delegate."""
+    for rt in RUNTIMES:
+        for ours, stock in OURS_STAGES:
+            if stage == ours.format(rt=rt):
+                return stock.format(rt=rt)
+    return None
 
 
 def _crashed(outcome: Outcome, mutant: dict, stage: str) -> bool:
@@ -201,6 +222,10 @@ def judge(mutant_id: str, records: dict) -> Verdict:
                 # by memory layout, before any delegate is applied: our code never
                 # saw this file.
                 notes.append(f"{ours}: {got['crash']} parsing a corrupt flatbuffer")
+                continue
+            alone = records.get((mutant_id, stock + ALONE), {})  # absent: never rerun
+            if "crash" in got and "crash" in alone:
+                notes.append(f"{stock}: {alone['crash']} when run alone")
                 continue
             if "crash" in got:
                 return Verdict("failure", f"{ours}: {got['crash']}")

@@ -97,3 +97,20 @@ def test_mutants_never_crash_or_disagree(bases, tmp_path):
 @pytest.mark.sweep
 def test_mutant_sweep(bases, tmp_path):
     _check(_write_mutants(bases, SWEEP_SEEDS, tmp_path))
+
+
+def test_a_crash_of_ours_is_blamed_unless_stock_crashes_alone_too():
+    """The oracle's rule for layout-dependent stock crashes (tf:21: stock
+    tf.lite + XNNPACK segfaults alone but not always inside a batch)."""
+    same = {"output": [1.0], "shape": [1]}
+    records = {("m", mutant_oracle.ORACLE): same}
+    for rt in ("tf", "litert"):
+        for stage in ("reference-", "stock-{}-xnnpack", "ours-", "ours-{}-xnnpack"):
+            name = stage.format(rt) if "{}" in stage else stage + rt
+            records[("m", name)] = same
+    records[("m", "ours-tf-xnnpack")] = {"crash": "signal 11"}
+    assert mutant_oracle.judge("m", records).kind == "failure"  # never rerun alone
+    alone = ("m", "stock-tf-xnnpack" + mutant_oracle.ALONE)
+    assert mutant_oracle.judge("m", {**records, alone: {"ok": True}}).kind == "failure"
+    assert mutant_oracle.judge("m", {**records, alone: {"crash": "signal 11"}}).kind == "stock"
+    assert mutant_oracle.stock_twin("ours-litert") == "reference-litert"
