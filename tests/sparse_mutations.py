@@ -137,6 +137,13 @@ def _levels_with(sp, which: str):
     return [md for md in sp.dimMetadata or [] if getattr(md, which) is not None]
 
 
+def _pick_index_level(ctx, rng):
+    """(array name, level holding it) for a random index array, or None."""
+    which = rng.choice(("arraySegments", "arrayIndices"))
+    levels = _levels_with(ctx.tensor.sparsity, which)
+    return (which, rng.choice(levels)) if levels else None
+
+
 class _Context:
     """The mutant's graph: the sparse tensor and the ops around it."""
 
@@ -160,11 +167,10 @@ def edit_dense_size(ctx, rng):
 
 
 def edit_index_value(ctx, rng):
-    which = rng.choice(("arraySegments", "arrayIndices"))
-    levels = _levels_with(ctx.tensor.sparsity, which)
-    if not levels:
+    picked = _pick_index_level(ctx, rng)
+    if picked is None:
         return None
-    md = rng.choice(levels)
+    which, md = picked
     values = _as_list(getattr(md, which).values)
     if not values:
         return None
@@ -175,11 +181,10 @@ def edit_index_value(ctx, rng):
 
 
 def edit_index_length(ctx, rng):
-    which = rng.choice(("arraySegments", "arrayIndices"))
-    levels = _levels_with(ctx.tensor.sparsity, which)
-    if not levels:
+    picked = _pick_index_level(ctx, rng)
+    if picked is None:
         return None
-    md = rng.choice(levels)
+    which, md = picked
     values = _as_list(getattr(md, which).values)
     action = rng.choice(("drop last", "append", "drop one", "empty"))
     if action == "drop last":
@@ -195,11 +200,10 @@ def edit_index_length(ctx, rng):
 
 
 def edit_index_type(ctx, rng):
-    which = rng.choice(("arraySegments", "arrayIndices"))
-    levels = _levels_with(ctx.tensor.sparsity, which)
-    if not levels:
+    picked = _pick_index_level(ctx, rng)
+    if picked is None:
         return None
-    md = rng.choice(levels)
+    which, md = picked
     tag = rng.choice(list(_VECTOR_TYPES))
     values = _as_list(getattr(md, which).values)
     cls, dtype = _VECTOR_TYPES[tag]
