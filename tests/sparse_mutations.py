@@ -298,7 +298,9 @@ def edit_dense_shape(ctx, rng):
 
 def edit_buffer(ctx, rng):
     buffer = ctx.tree.buffers[ctx.tensor.buffer]
-    data = np.asarray(buffer.data, dtype=np.uint8)
+    # An earlier edit may have emptied this buffer or pointed the tensor at
+    # an empty one (buffer 0): treat that as zero bytes.
+    data = np.asarray(buffer.data if buffer.data is not None else [], dtype=np.uint8)
     action = rng.choice(("truncate", "extend", "unaligned", "other buffer", "empty"))
     if action == "truncate":
         buffer.data = data[: len(data) - 4 * rng.randint(1, 8)]

@@ -26,6 +26,8 @@ static const tsp_kernel_table kScalarTable = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__scalar,
     .gavgpool = f32_gavgpool_chw__scalar,
     ELEMENTWISE(scalar),
+    .fma_peak = f32_fma_peak__scalar,
+    .lanes = 1,
 };
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -42,6 +44,8 @@ static const tsp_kernel_table kAvx2Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx2,
     .gavgpool = f32_gavgpool_chw__avx2,
     ELEMENTWISE(avx2),
+    .fma_peak = f32_fma_peak__avx2,
+    .lanes = 8,
 };
 
 static const tsp_kernel_table kAvx512Table = {
@@ -57,6 +61,8 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
+    .fma_peak = f32_fma_peak__avx512,
+    .lanes = 16,
 };
 #endif
 
@@ -75,6 +81,8 @@ static const tsp_kernel_table kNeonTable = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__neon,
     .gavgpool = f32_gavgpool_chw__neon,
     ELEMENTWISE(neon),
+    .fma_peak = f32_fma_peak__neon,
+    .lanes = 4,
 };
 #endif
 

@@ -4,6 +4,7 @@
 #define TFLITE_SPARSE_DISPATCH_H_
 
 #include "kernels.h"
+#include "peak/peak.h"
 
 typedef enum {
   TSP_ISA_SCALAR = 0,
@@ -30,6 +31,9 @@ typedef struct {
   tsp_vunary_fn vclamp, vsigmoid, vswish, vhswish;
   tsp_vbinary_fn vadd, vmul;
   tsp_vmulc_chw_fn vmulc_chw;
+  /* benchmarks only: FMA peak probe and its float lanes (see peak.h) */
+  tsp_fma_peak_fn fma_peak;
+  size_t lanes;
 } tsp_kernel_table;
 
 /* Whether this CPU (and this build) can run the ISA. */
@@ -43,9 +47,18 @@ const char* tsp_isa_name(tsp_isa isa);
 /* The table for the ISA, or NULL when tsp_isa_supported(isa) is false. */
 const tsp_kernel_table* tsp_kernels(tsp_isa isa);
 
+/* The measured FMA peak of one core at the table's ISA, GFLOP/s: the best of
+ * a few ~10 ms runs of its probe. */
+double tsp_fma_peak_gflops(const tsp_kernel_table* table);
+
 /* SpMM kernel for a layer: the tile is picked from in_channels so that one
  * tile of the input (in_channels x tile floats) stays in L1/L2. */
 tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
                             uint32_t in_channels);
+
+/* Input channels per chunk for an SpMM layer run with `tile` columns (see
+ * spmm/spmm_chunks.h), or 0 for no chunking. */
+uint32_t tsp_spmm_chunk_channels(const tsp_kernel_table* table, uint32_t block, size_t tile,
+                                 uint32_t in_channels);
 
 #endif /* TFLITE_SPARSE_DISPATCH_H_ */

@@ -15,6 +15,7 @@ lower) says the machine was busy: the numbers may be off.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import platform
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from tflite_sparse.converter.errors import first_line
-from tflite_sparse.delegate import Interpreter, delegate_report
+from tflite_sparse.delegate import Interpreter, delegate_path, delegate_report
 
 SPREAD_LIMIT = 1.5  # p90 / p10 of one engine above this: busy machine
 INTERVAL_LIMIT = 1.1  # upper / lower end of the ratio's interval above this: busy machine
@@ -99,6 +100,15 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def fma_peak_gflops(isa: str) -> float:
+    """This core's measured float FMA peak at ``isa`` (GFLOP/s), from the
+    delegate library's probe (~0.1 s); 0.0 when the CPU cannot run ``isa``."""
+    probe = ctypes.CDLL(delegate_path()).tflite_sparse_fma_peak_gflops
+    probe.argtypes = [ctypes.c_char_p]
+    probe.restype = ctypes.c_double
+    return float(probe(isa.encode()))
 
 
 def _stock(path, runtime: str):

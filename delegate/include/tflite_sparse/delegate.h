@@ -36,6 +36,11 @@ TFLITE_SPARSE_EXPORT void tflite_plugin_destroy_delegate(struct TfLiteDelegate* 
 TFLITE_SPARSE_EXPORT size_t tflite_sparse_delegate_report(const struct TfLiteDelegate* delegate,
                                                           char* buffer, size_t capacity);
 
+/* For benchmarks: the measured float FMA peak of one core at an ISA
+ * ("scalar", "avx2", "avx512", "neon"), GFLOP/s, from ~0.1 s of independent
+ * FMA chains. Returns 0 for an unknown ISA or one this CPU cannot run. */
+TFLITE_SPARSE_EXPORT double tflite_sparse_fma_peak_gflops(const char* isa);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,3 +55,23 @@ tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
   }
   return table->spmm[b][0];
 }
+
+/* Input-channel chunks (spmm/spmm_chunks.h): measured on Zen 3 (32 KB L1D)
+ * with AVX2 (benchmarks/spmm_roofline.c), MobileNet v1 pointwise layers at
+ * 90%. A chunk's strip is held to SPMM_CHUNK_STRIP bytes, half of that L1
+ * (the weight stream and the output rows pass through the other half), and
+ * layers are chunked only when that makes at least SPMM_MIN_CHUNKS chunks:
+ * every chunk after the first reloads and restores the tile's outputs,
+ * which fewer, larger chunks do not earn back. Other ISAs are not chunked
+ * until measured on their cores. */
+#define SPMM_CHUNK_STRIP (16u * 1024u)
+#define SPMM_MIN_CHUNKS 3
+
+uint32_t tsp_spmm_chunk_channels(const tsp_kernel_table* table, uint32_t block, size_t tile,
+                                 uint32_t in_channels) {
+  if (table == NULL || table->isa != TSP_ISA_AVX2 || tile == 0) return 0;
+  (void)block;
+  const uint32_t channels = (uint32_t)(SPMM_CHUNK_STRIP / (tile * sizeof(float)));
+  if (channels == 0 || in_channels < SPMM_MIN_CHUNKS * channels) return 0;
+  return channels;
+}

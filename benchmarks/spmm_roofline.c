@@ -1,0 +1,261 @@
+/* Where unstructured SpMM time goes: MobileNet v1 1.0's 13 pointwise layers
+ * at 90% (block 1), one thread, against this core's measured FMA peak.
+ *
+ * Build: cmake --build build --target spmm_roofline  (or, by hand:
+ *   gcc -O3 -std=c11 -Idelegate/kernels benchmarks/spmm_roofline.c \
+ *       build/libtsp_kernels.a -lm -o /tmp/spmm_roofline)
+ * Run:   spmm_roofline [--isa avx2|avx512|neon] [--runs 30] [--block 1]
+ *
+ * For each layer the selected kernel runs five ways, interleaved in one
+ * process, medians:
+ *   net   the layer as in the network: its input was just written (touched
+ *         before the call, so it sits in L2 when it fits), weights cold;
+ *   warm  the same call again at once: weights and input as cached as they
+ *         get;
+ *   l1    the same number of non-zeros per output row and the same columns,
+ *         but drawn from only ~nnz/0.9 input channels, so the column strip
+ *         the kernel re-reads (in x tile floats) fits in L1;
+ *   ch.net / ch.warm  as net and warm, in the input-channel chunks the
+ *         delegate uses for the layer (spmm/spmm_chunks.h; --chunk N forces
+ *         N channels per chunk, --chunk 0 none).
+ * warm vs l1 isolates the cost of serving the strip from L2 instead of L1;
+ * l1 vs the load-port bound isolates the instruction mix. The bound assumes
+ * the kernel issues, per stored non-zero, tile/lanes vector loads + FMAs,
+ * one broadcast load and half a diff load, at 2 vector loads and 2 FMAs per
+ * cycle (Zen 3/4/5 for 256-bit ops); it prints as a fraction of peak. */
+#define _POSIX_C_SOURCE 199309L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "dispatch.h"
+#include "kernels.h"
+#include "spmm/spmm_chunks.h"
+
+typedef struct {
+  uint32_t in, out, hw;
+} layer_shape;
+
+static const layer_shape kLayers[] = {
+    {32, 64, 112 * 112},  {64, 128, 56 * 56},   {128, 128, 56 * 56}, {128, 256, 28 * 28},
+    {256, 256, 28 * 28},  {256, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 512, 14 * 14},
+    {512, 512, 14 * 14},  {512, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 1024, 7 * 7},
+    {1024, 1024, 7 * 7},
+};
+#define NUM_LAYERS (sizeof(kLayers) / sizeof(kLayers[0]))
+#define SPARSITY 0.9
+#define MAX_RUNS 1000
+enum { NET, WARM, L1, CHUNK_NET, CHUNK_WARM, WAYS };
+
+static uint64_t rng_next(uint64_t* s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return *s;
+}
+static double rng_unit(uint64_t* s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
+static float rng_value(uint64_t* s) {
+  const float m = (float)(0.05 + 0.95 * rng_unit(s));
+  return rng_next(s) & 1 ? m : -m;
+}
+
+static void* xalloc(size_t bytes) {
+  void* p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) {
+    fprintf(stderr, "out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+typedef struct {
+  tsp_spmm_packed packed[2]; /* [0]: real shape (net, warm); [1]: l1 */
+  tsp_spmm_chunks chunks;    /* the real shape's weights, in chunks */
+  uint32_t in[2];
+  float* input[2];
+  float* output;
+  size_t ld;
+  tsp_spmm_fn fn;
+  size_t tile;
+} layer_data;
+
+/* Weights out x in with block x 1 tiles kept with probability density. */
+static void pack_layer(uint64_t* rng, uint32_t out, uint32_t in, uint32_t block,
+                       double density, size_t ld, tsp_spmm_packed* packed,
+                       uint32_t chunk_channels, tsp_spmm_chunks* chunks) {
+  float* w = xalloc((size_t)out * in * sizeof(float));
+  float* bias = xalloc(out * sizeof(float));
+  for (uint32_t r0 = 0; r0 < out; r0 += block) {
+    for (uint32_t ci = 0; ci < in; ++ci) {
+      const int keep = rng_unit(rng) < density;
+      for (uint32_t r = r0; r < r0 + block && r < out; ++r) {
+        w[(size_t)r * in + ci] = keep ? rng_value(rng) : 0.0f;
+      }
+    }
+  }
+  for (uint32_t j = 0; j < out; ++j) bias[j] = rng_value(rng);
+  if (tsp_spmm_pack(w, bias, out, in, block, ld * sizeof(float), packed) != 0 ||
+      (chunks && tsp_spmm_chunks_pack(w, bias, out, in, block, ld * sizeof(float),
+                                      chunk_channels, chunks) != 0)) {
+    fprintf(stderr, "pack failed\n");
+    exit(1);
+  }
+  free(w);
+  free(bias);
+}
+
+static float* make_input(uint64_t* rng, uint32_t in, size_t ld) {
+  float* x = xalloc((size_t)in * ld * sizeof(float));
+  for (size_t j = 0; j < (size_t)in * ld; ++j) x[j] = rng_value(rng);
+  return x;
+}
+
+/* The column strip of `in` channels, tile floats each, fits in about half of
+ * a 32 KB L1 (the weights stream through the other half). */
+static uint32_t l1_channels(uint32_t in, size_t tile, double nnz_per_row) {
+  const uint32_t fit = (uint32_t)(16384 / (tile * sizeof(float)));
+  uint32_t c = (uint32_t)ceil(nnz_per_row / 0.9);
+  if (c > fit) c = fit;
+  if (c < 1) c = 1;
+  return c < in ? c : in;
+}
+
+static float touch(const float* x, size_t n) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < n; i += 16) sum += x[i];
+  return sum;
+}
+
+static double now_us(void) { return now_s() * 1e6; }
+
+static double run_way(layer_data* d, int way, float* sink) {
+  const tsp_minmax clamp = {0.0f, 6.0f};
+  if (way == CHUNK_NET || way == CHUNK_WARM) {
+    const size_t stride = d->ld * sizeof(float);
+    *sink += touch(d->input[0], (size_t)d->in[0] * d->ld);
+    if (way == CHUNK_WARM)
+      tsp_spmm_chunks_run(&d->chunks, d->fn, d->tile, TSP_SPMM_ALL_ROWS, d->ld, d->input[0],
+                          d->output, stride, &clamp);
+    const double t0 = now_us();
+    tsp_spmm_chunks_run(&d->chunks, d->fn, d->tile, TSP_SPMM_ALL_ROWS, d->ld, d->input[0],
+                        d->output, stride, &clamp);
+    return now_us() - t0;
+  }
+  const int k = way == L1;
+  const size_t stride = d->ld * sizeof(float);
+  const tsp_spmm_weights* w = &d->packed[k].view;
+  *sink += touch(d->input[k], (size_t)d->in[k] * d->ld);
+  if (way != NET) d->fn(d->ld, w, d->input[k], d->output, stride, &clamp);
+  const double t0 = now_us();
+  d->fn(d->ld, w, d->input[k], d->output, stride, &clamp);
+  return now_us() - t0;
+}
+
+int main(int argc, char** argv) {
+  int runs = 30, chunk = -1;
+  uint32_t block = 1;
+  tsp_isa isa = tsp_isa_best();
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunk = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--block") == 0 && i + 1 < argc) block = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) {
+      if (tsp_isa_from_name(argv[++i], &isa) != 0) {
+        fprintf(stderr, "unknown --isa %s\n", argv[i]);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--block 1|2|4] [--chunk N]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (runs < 1 || runs > MAX_RUNS) runs = 30;
+  const tsp_kernel_table* t = tsp_kernels(isa);
+  if (!t || (block != 1 && block != 2 && block != 4)) {
+    fprintf(stderr, "isa %s not supported here, or bad block\n", tsp_isa_name(isa));
+    return 2;
+  }
+  const double peak = tsp_fma_peak_gflops(t);
+
+  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  static layer_data d[NUM_LAYERS];
+  for (size_t i = 0; i < NUM_LAYERS; ++i) {
+    const layer_shape* l = &kLayers[i];
+    d[i].ld = tsp_chw_ld(l->hw);
+    d[i].fn = tsp_spmm_select(t, block, l->in);
+    d[i].tile = 0;
+    for (int c = 0; c < TSP_SPMM_TILES; ++c) {
+      const int b = block == 1 ? 0 : block == 2 ? 1 : 2;
+      if (t->spmm[b][c] == d[i].fn) d[i].tile = t->spmm_tile[c];
+    }
+    d[i].in[0] = l->in;
+    d[i].in[1] = l1_channels(l->in, d[i].tile, (1.0 - SPARSITY) * l->in);
+    d[i].output = xalloc((size_t)l->out * d[i].ld * sizeof(float));
+    for (int k = 0; k < 2; ++k) {
+      const double density = k ? (1.0 - SPARSITY) * l->in / d[i].in[1] : 1.0 - SPARSITY;
+      const uint32_t cc = chunk >= 0 ? (uint32_t)chunk
+                                     : tsp_spmm_chunk_channels(t, block, d[i].tile, l->in);
+      pack_layer(&rng, l->out, d[i].in[k], block, density > 1.0 ? 1.0 : density, d[i].ld,
+                 &d[i].packed[k], cc, k ? NULL : &d[i].chunks);
+      d[i].input[k] = make_input(&rng, d[i].in[k], d[i].ld);
+    }
+  }
+
+  static double us[NUM_LAYERS][WAYS][MAX_RUNS];
+  float sink = 0.0f;
+  for (int r = -2; r < runs; ++r) {
+    for (size_t i = 0; i < NUM_LAYERS; ++i) {
+      for (int way = 0; way < WAYS; ++way) {
+        const double v = run_way(&d[i], way, &sink);
+        if (r >= 0) us[i][way][r] = v;
+      }
+    }
+  }
+
+  printf("Unstructured-SpMM roofline: MobileNet v1 1.0 pointwise layers at 90%%, block %u, "
+         "isa %s, 1 thread, median of %d runs%s\n", block, t->name, runs,
+         sink == 12345.0f ? " " : "");
+  printf("FMA peak of this core at %s: %.1f GFLOP/s (measured)\n\n", t->name, peak);
+  printf("%-17s %4s %7s %8s %5s %6s | %7s %7s %7s %7s %7s | %5s %5s %5s %5s %5s %6s\n", "layer",
+         "tile", "nnz/row", "strip KB", "l1 in", "chunks", "net", "warm", "l1", "ch.net",
+         "ch.warm", "net", "warm", "l1", "c.net", "c.wrm", "bound");
+  double total[WAYS] = {0}, flops_total = 0.0;
+  for (size_t i = 0; i < NUM_LAYERS; ++i) {
+    const layer_shape* l = &kLayers[i];
+    double m[WAYS];
+    for (int way = 0; way < WAYS; ++way) {
+      m[way] = median(us[i][way], (size_t)runs);
+      total[way] += m[way];
+    }
+    /* FLOPs on stored values over the columns the kernel computes (ld). */
+    const double flops[2] = {2.0 * d[i].packed[0].nnz_blocks * block * d[i].ld,
+                             2.0 * d[i].packed[1].nnz_blocks * block * d[i].ld};
+    flops_total += flops[0];
+    const double vecs = (double)d[i].tile / (double)t->lanes;
+    const double loads = vecs + block + 0.5, fmas = vecs * block;
+    const double bound = fmas / (loads > fmas ? loads : fmas);
+    char name[32];
+    snprintf(name, sizeof name, "%u->%u @%u", l->in, l->out, l->hw);
+    double pct[WAYS];
+    for (int way = 0; way < WAYS; ++way) {
+      pct[way] = 100.0 * flops[way == L1] / (m[way] * 1e3) / peak;
+    }
+    printf("%-17s %4zu %7.1f %8.1f %5u %6zu | %7.1f %7.1f %7.1f %7.1f %7.1f | %4.0f%% %4.0f%% "
+           "%4.0f%% %4.0f%% %4.0f%% %5.0f%%\n",
+           name, d[i].tile, (double)d[i].packed[0].nnz_blocks / (l->out / block),
+           l->in * d[i].tile * 4.0 / 1024.0, d[i].in[1], d[i].chunks.count, m[NET], m[WARM],
+           m[L1], m[CHUNK_NET], m[CHUNK_WARM], pct[NET], pct[WARM], pct[L1], pct[CHUNK_NET],
+           pct[CHUNK_WARM], 100.0 * bound);
+  }
+  printf("%-17s %4s %7s %8s %5s %6s | %7.1f %7.1f %7.1f %7.1f %7.1f | %4.0f%% %4.0f%%       "
+         "%4.0f%% %4.0f%%\n", "all 13", "", "", "", "", "", total[NET], total[WARM], total[L1],
+         total[CHUNK_NET], total[CHUNK_WARM], 100.0 * flops_total / (total[NET] * 1e3) / peak,
+         100.0 * flops_total / (total[WARM] * 1e3) / peak,
+         100.0 * flops_total / (total[CHUNK_NET] * 1e3) / peak,
+         100.0 * flops_total / (total[CHUNK_WARM] * 1e3) / peak);
+  printf("\nus per layer, then GFLOP/s on stored non-zeros as a share of the peak; bound: the "
+         "load-port bound of the kernel's instruction mix.\n");
+  return 0;
+}
