@@ -7,8 +7,9 @@
  * multi-register loads (floats 0..15 and 15..26); per tap, the 16 channel
  * weights are one ld1 {4 regs}, and the tap's 16 FMAs take the input value
  * by lane, so the loop is loads and FMAs only (27 weight loads, 6 input
- * loads, 432 FMAs per tile). Then clamp, 4x4 transposes to channel rows and
- * one store per channel row.
+ * loads, 432 FMAs per tile). Then clamp and one 4-lane st4 per channel row
+ * (a channel's 4 pixels are lane c of 4 consecutive accumulators); partial
+ * tiles (in C) transpose 4x4 instead.
  *
  * Tiles whose window leaves the image read a zero-padded copy of the in-range
  * part of each row; rows outside the image are skipped. No float outside the
@@ -59,7 +60,7 @@ CN_INLINE void cn_row(float32x4_t acc[4][4], const float* r, const float* w) {
 /* The accumulation of a full tile as one asm block (GCC 12 spills the 16
  * accumulators of the C version, which are live with 7 input and 4 weight
  * registers, and computes every weight address with an add). Accumulators:
- * pixel p, channels 4g .. 4g + 3 in v(16 + 4p + g). Weights: read through
+ * pixel p, channels 4g .. 4g + 3 in v(16 + 4g + p). Weights: read through
  * one post-incremented pointer, bias then 27 taps, a tap's 16 channels into
  * v0..v3. A window row's 27 input floats: two loads into v4..v10 (floats
  * 0..15, then 15..26); a row outside the image (NULL) is skipped. Each tap
@@ -71,8 +72,8 @@ CN_INLINE void cn_row(float32x4_t acc[4][4], const float* r, const float* w) {
   "fmla v" a3 ".4s, v3.4s, " x "\n\t"
 #define CN_T(x0, x1, x2, x3)                                                   \
   "ld1 {v0.4s-v3.4s}, [%[w]], #64\n\t"                                        \
-  CN_P("16", "17", "18", "19", x0) CN_P("20", "21", "22", "23", x1)            \
-  CN_P("24", "25", "26", "27", x2) CN_P("28", "29", "30", "31", x3)
+  CN_P("16", "20", "24", "28", x0) CN_P("17", "21", "25", "29", x1)            \
+  CN_P("18", "22", "26", "30", x2) CN_P("19", "23", "27", "31", x3)
 #define CN_ROW(r)                                                              \
   "cbz %[" r "], 1f\n\t"                                                       \
   "ld1 {v4.4s-v7.4s}, [%[" r "]], %[k60]\n\t"                                  \
@@ -91,24 +92,14 @@ CN_INLINE void cn_row(float32x4_t acc[4][4], const float* r, const float* w) {
   "add %[w], %[w], #576\n\t" /* 9 taps x 64 bytes */                          \
   "2:\n\t"
 
-/* Clamps the accumulators of channels 4g .. 4g + 3 (v(16 + g), v(20 + g),
- * v(24 + g), v(28 + g): pixels 0..3), transposes them to channel rows
- * (trn1/trn2, then 64-bit zips) and stores the rows at o, o + s1, o + s2,
- * o + s3 (bytes); o advances by s4. */
-#define CN_STORE(a0, a1, a2, a3)                     \
-  "trn1 v0.4s, v" a0 ".4s, v" a1 ".4s\n\t"          \
-  "trn2 v1.4s, v" a0 ".4s, v" a1 ".4s\n\t"          \
-  "trn1 v2.4s, v" a2 ".4s, v" a3 ".4s\n\t"          \
-  "trn2 v3.4s, v" a2 ".4s, v" a3 ".4s\n\t"          \
-  "zip1 v4.2d, v0.2d, v2.2d\n\t"                    \
-  "zip1 v5.2d, v1.2d, v3.2d\n\t"                    \
-  "zip2 v6.2d, v0.2d, v2.2d\n\t"                    \
-  "zip2 v7.2d, v1.2d, v3.2d\n\t"                    \
-  "str q4, [%[o]]\n\t"                              \
-  "str q5, [%[o], %[s1]]\n\t"                       \
-  "str q6, [%[o], %[s2]]\n\t"                       \
-  "str q7, [%[o], %[s3]]\n\t"                       \
-  "add %[o], %[o], %[s4]\n\t"
+/* Stores channel rows 4g .. 4g + 3 (lanes 0..3 of v(16 + 4g) .. v(16 + 4g + 3),
+ * the 4 pixels) with one 4-register lane store each: o, o + s1, ... (bytes),
+ * o advancing by s1. */
+#define CN_STORE(a0, a1, a2, a3)                                         \
+  "st4 {v" a0 ".s, v" a1 ".s, v" a2 ".s, v" a3 ".s}[0], [%[o]], %[s1]\n\t" \
+  "st4 {v" a0 ".s, v" a1 ".s, v" a2 ".s, v" a3 ".s}[1], [%[o]], %[s1]\n\t" \
+  "st4 {v" a0 ".s, v" a1 ".s, v" a2 ".s, v" a3 ".s}[2], [%[o]], %[s1]\n\t" \
+  "st4 {v" a0 ".s, v" a1 ".s, v" a2 ".s, v" a3 ".s}[3], [%[o]], %[s1]\n\t"
 #define CN_CLAMP(a) "fmax v" a ".4s, v" a ".4s, %[vmin].4s\n\tfmin v" a ".4s, v" a ".4s, %[vmax].4s\n\t"
 
 /* A full tile (16 channels x 4 pixels) in one asm block: rows[ky] = window
@@ -123,24 +114,23 @@ CN_INLINE void cn_tile_asm(const float* const rows[3], const float* group, float
   const size_t s1 = stride * sizeof(float);
   __asm__ volatile(
       "ld1 {v0.4s-v3.4s}, [%[w]], #64\n\t"
-      "mov v16.16b, v0.16b\n\t" "mov v17.16b, v1.16b\n\t"
-      "mov v18.16b, v2.16b\n\t" "mov v19.16b, v3.16b\n\t"
-      "mov v20.16b, v0.16b\n\t" "mov v21.16b, v1.16b\n\t"
-      "mov v22.16b, v2.16b\n\t" "mov v23.16b, v3.16b\n\t"
-      "mov v24.16b, v0.16b\n\t" "mov v25.16b, v1.16b\n\t"
-      "mov v26.16b, v2.16b\n\t" "mov v27.16b, v3.16b\n\t"
-      "mov v28.16b, v0.16b\n\t" "mov v29.16b, v1.16b\n\t"
-      "mov v30.16b, v2.16b\n\t" "mov v31.16b, v3.16b\n\t"
+      "mov v16.16b, v0.16b\n\t" "mov v17.16b, v0.16b\n\t"
+      "mov v18.16b, v0.16b\n\t" "mov v19.16b, v0.16b\n\t"
+      "mov v20.16b, v1.16b\n\t" "mov v21.16b, v1.16b\n\t"
+      "mov v22.16b, v1.16b\n\t" "mov v23.16b, v1.16b\n\t"
+      "mov v24.16b, v2.16b\n\t" "mov v25.16b, v2.16b\n\t"
+      "mov v26.16b, v2.16b\n\t" "mov v27.16b, v2.16b\n\t"
+      "mov v28.16b, v3.16b\n\t" "mov v29.16b, v3.16b\n\t"
+      "mov v30.16b, v3.16b\n\t" "mov v31.16b, v3.16b\n\t"
       CN_ROW("r0") CN_ROW("r1") CN_ROW("r2")
       CN_CLAMP("16") CN_CLAMP("17") CN_CLAMP("18") CN_CLAMP("19")
       CN_CLAMP("20") CN_CLAMP("21") CN_CLAMP("22") CN_CLAMP("23")
       CN_CLAMP("24") CN_CLAMP("25") CN_CLAMP("26") CN_CLAMP("27")
       CN_CLAMP("28") CN_CLAMP("29") CN_CLAMP("30") CN_CLAMP("31")
-      CN_STORE("16", "20", "24", "28") CN_STORE("17", "21", "25", "29")
-      CN_STORE("18", "22", "26", "30") CN_STORE("19", "23", "27", "31")
+      CN_STORE("16", "17", "18", "19") CN_STORE("20", "21", "22", "23")
+      CN_STORE("24", "25", "26", "27") CN_STORE("28", "29", "30", "31")
       : [w] "+r"(w), [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [o] "+r"(out)
-      : [k60] "r"((size_t)60), [s1] "r"(s1), [s2] "r"(2 * s1), [s3] "r"(3 * s1),
-        [s4] "r"(4 * s1), [vmin] "w"(vmin), [vmax] "w"(vmax)
+      : [k60] "r"((size_t)60), [s1] "r"(s1), [vmin] "w"(vmin), [vmax] "w"(vmax)
       : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v16", "v17",
         "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29",
         "v30", "v31", "cc", "memory");
@@ -206,28 +196,31 @@ void f32_conv_hwc2chw_3x3s2c3__neon(size_t in_h, size_t in_w, size_t out_h, size
   float local[3][CN_FLOATS];
   for (size_t oy = 0; oy < out_h; ++oy) {
     const ptrdiff_t iy0 = (ptrdiff_t)(2 * oy) - (ptrdiff_t)pad_top;
+    const float* base[3]; /* window row ky of this output row, NULL outside the image */
+    for (int ky = 0; ky < 3; ++ky) {
+      const ptrdiff_t iy = iy0 + ky;
+      base[ky] = iy >= 0 && iy < (ptrdiff_t)in_h ? input + (size_t)iy * in_w * 3 : NULL;
+    }
     for (size_t ox = 0; ox < out_w; ox += 4) {
       const ptrdiff_t c0 = (ptrdiff_t)(2 * ox) - (ptrdiff_t)pad_left;
-      const int plain = c0 >= 0 && c0 + 9 <= (ptrdiff_t)in_w;
-      const ptrdiff_t lo = c0 < 0 ? 0 : c0;
-      const ptrdiff_t hi = c0 + 9 < (ptrdiff_t)in_w ? c0 + 9 : (ptrdiff_t)in_w;
       const float* rows[3];
-      for (int ky = 0; ky < 3; ++ky) {
-        const ptrdiff_t iy = iy0 + ky;
-        if (iy < 0 || iy >= (ptrdiff_t)in_h) {
-          rows[ky] = NULL;
-          continue;
+      if (c0 >= 0 && c0 + 9 <= (ptrdiff_t)in_w) {
+        for (int ky = 0; ky < 3; ++ky) rows[ky] = base[ky] != NULL ? base[ky] + c0 * 3 : NULL;
+      } else {
+        const ptrdiff_t lo = c0 < 0 ? 0 : c0;
+        const ptrdiff_t hi = c0 + 9 < (ptrdiff_t)in_w ? c0 + 9 : (ptrdiff_t)in_w;
+        for (int ky = 0; ky < 3; ++ky) {
+          if (base[ky] == NULL) {
+            rows[ky] = NULL;
+            continue;
+          }
+          memset(local[ky], 0, sizeof(local[ky]));
+          if (lo < hi) {
+            memcpy(local[ky] + (lo - c0) * 3, base[ky] + lo * 3,
+                   (size_t)(hi - lo) * 3 * sizeof(float));
+          }
+          rows[ky] = local[ky];
         }
-        const float* row = input + (size_t)iy * in_w * 3;
-        if (plain) {
-          rows[ky] = row + c0 * 3;
-          continue;
-        }
-        memset(local[ky], 0, sizeof(local[ky]));
-        if (lo < hi) {
-          memcpy(local[ky] + (lo - c0) * 3, row + lo * 3, (size_t)(hi - lo) * 3 * sizeof(float));
-        }
-        rows[ky] = local[ky];
       }
       const size_t n = out_w - ox < 4 ? out_w - ox : 4;
       float* out = output + oy * out_w + ox;

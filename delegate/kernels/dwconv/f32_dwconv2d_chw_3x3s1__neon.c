@@ -35,37 +35,28 @@
 #define DW1_INLINE static inline __attribute__((always_inline))
 #define DW1_UNROLL _Pragma("GCC unroll 16")
 
+/* ld1 {4 regs} for a full block, plain loads for the others (as for the
+ * stores below). */
 DW1_INLINE void dw1_load(const float* p, int g, float32x4_t* x) {
-  switch (g) {
-    case 4: {
-      const float32x4x4_t v = vld1q_f32_x4(p);
-      x[0] = v.val[0], x[1] = v.val[1], x[2] = v.val[2], x[3] = v.val[3];
-      break;
-    }
-    case 3: { /* not vld1q_f32_x3: GCC 12 fails on it here (internal compiler error) */
-      const float32x4x2_t v = vld1q_f32_x2(p);
-      x[0] = v.val[0], x[1] = v.val[1], x[2] = vld1q_f32(p + 8);
-      break;
-    }
-    case 2: {
-      const float32x4x2_t v = vld1q_f32_x2(p);
-      x[0] = v.val[0], x[1] = v.val[1];
-      break;
-    }
-    default: x[0] = vld1q_f32(p);
+  if (g == 4) {
+    const float32x4x4_t v = vld1q_f32_x4(p);
+    x[0] = v.val[0], x[1] = v.val[1], x[2] = v.val[2], x[3] = v.val[3];
+    return;
   }
+  DW1_UNROLL
+  for (int i = 0; i < g; ++i) x[i] = vld1q_f32(p + 4 * i);
 }
 
+/* st1 {4 regs} for a full block; plain stores (which GCC pairs into stp)
+ * for the others: for st1 {2 or 3 regs} GCC 12 gets the consecutive
+ * registers by a round trip through the stack. */
 DW1_INLINE void dw1_store(float* p, int g, const float32x4_t* v) {
-  switch (g) {
-    case 4: vst1q_f32_x4(p, (float32x4x4_t){{v[0], v[1], v[2], v[3]}}); break;
-    case 3: /* not vst1q_f32_x3, as above */
-      vst1q_f32_x2(p, (float32x4x2_t){{v[0], v[1]}});
-      vst1q_f32(p + 8, v[2]);
-      break;
-    case 2: vst1q_f32_x2(p, (float32x4x2_t){{v[0], v[1]}}); break;
-    default: vst1q_f32(p, v[0]);
+  if (g == 4) {
+    vst1q_f32_x4(p, (float32x4x4_t){{v[0], v[1], v[2], v[3]}});
+    return;
   }
+  DW1_UNROLL
+  for (int i = 0; i < g; ++i) vst1q_f32(p + 4 * i, v[i]);
 }
 
 /* acc + x * tap t (lane t % 4 of wq[t / 4]). */
