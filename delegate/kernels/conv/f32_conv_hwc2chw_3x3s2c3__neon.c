@@ -104,7 +104,10 @@ CN_INLINE void cn_row(float32x4_t acc[4][4], const float* r, const float* w) {
 
 /* A full tile (16 channels x 4 pixels) in one asm block: rows[ky] = window
  * row ky's 27 floats or NULL; out = channel 0's first pixel, channels
- * `stride` floats apart. */
+ * `stride` floats apart. AddressSanitizer does not see inside the asm: it
+ * reads exactly rows[ky][0, 27) and the group's 16 * 28 floats, and writes
+ * exactly 4 floats of each of the 16 channel rows (the C tests check the
+ * values, and that nothing else in the output changes). */
 CN_INLINE void cn_tile_asm(const float* const rows[3], const float* group, float* out,
                            size_t stride, float32x4_t vmin, float32x4_t vmax) {
   const float* r0 = rows[0];
