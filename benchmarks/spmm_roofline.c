@@ -4,7 +4,8 @@
  * Build: cmake --build build --target spmm_roofline  (or, by hand:
  *   gcc -O3 -std=c11 -Idelegate/kernels benchmarks/spmm_roofline.c \
  *       build/libtsp_kernels.a -lm -o /tmp/spmm_roofline)
- * Run:   spmm_roofline [--isa avx2|avx512|neon] [--runs 30] [--block 1]
+ * Run:   spmm_roofline [--isa avx2|avx512|neon] [--runs 30] [--block 1] [--chunk N]
+ *                      [--shape INxOUT@HW ...]   (default: MobileNet v1's 13 layers)
  *
  * For each layer the selected kernel runs five ways, interleaved in one
  * process, medians:
@@ -38,13 +39,13 @@ typedef struct {
   uint32_t in, out, hw;
 } layer_shape;
 
-static const layer_shape kLayers[] = {
+static const layer_shape kMobileNetV1[] = {
     {32, 64, 112 * 112},  {64, 128, 56 * 56},   {128, 128, 56 * 56}, {128, 256, 28 * 28},
     {256, 256, 28 * 28},  {256, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 512, 14 * 14},
     {512, 512, 14 * 14},  {512, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 1024, 7 * 7},
     {1024, 1024, 7 * 7},
 };
-#define NUM_LAYERS (sizeof(kLayers) / sizeof(kLayers[0]))
+#define MAX_LAYERS 32
 #define SPARSITY 0.9
 #define MAX_RUNS 1000
 enum { NET, WARM, L1, CHUNK_NET, CHUNK_WARM, WAYS };
@@ -156,10 +157,20 @@ static double run_way(layer_data* d, int way, float* sink) {
 int main(int argc, char** argv) {
   int runs = 30, chunk = -1;
   uint32_t block = 1;
+  static layer_shape layers[MAX_LAYERS];
+  size_t num_layers = 0;
   tsp_isa isa = tsp_isa_best();
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
     else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunk = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc && num_layers < MAX_LAYERS) {
+      layer_shape* l = &layers[num_layers++];
+      if (sscanf(argv[++i], "%ux%u@%u", &l->in, &l->out, &l->hw) != 3 || !l->in || !l->out ||
+          !l->hw) {
+        fprintf(stderr, "--shape wants INxOUT@SPATIAL, e.g. 512x512@196\n");
+        return 2;
+      }
+    }
     else if (strcmp(argv[i], "--block") == 0 && i + 1 < argc) block = (uint32_t)atoi(argv[++i]);
     else if (strcmp(argv[i], "--isa") == 0 && i + 1 < argc) {
       if (tsp_isa_from_name(argv[++i], &isa) != 0) {
@@ -167,11 +178,16 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--block 1|2|4] [--chunk N]\n", argv[0]);
+      fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--block 1|2|4] [--chunk N] [--shape INxOUT@HW]...\n", argv[0]);
       return 2;
     }
   }
   if (runs < 1 || runs > MAX_RUNS) runs = 30;
+  const int default_shapes = num_layers == 0;
+  if (default_shapes) {
+    num_layers = sizeof(kMobileNetV1) / sizeof(kMobileNetV1[0]);
+    memcpy(layers, kMobileNetV1, sizeof(kMobileNetV1));
+  }
   const tsp_kernel_table* t = tsp_kernels(isa);
   if (!t || (block != 1 && block != 2 && block != 4)) {
     fprintf(stderr, "isa %s not supported here, or bad block\n", tsp_isa_name(isa));
@@ -180,9 +196,9 @@ int main(int argc, char** argv) {
   const double peak = tsp_fma_peak_gflops(t);
 
   uint64_t rng = 0x9E3779B97F4A7C15ull;
-  static layer_data d[NUM_LAYERS];
-  for (size_t i = 0; i < NUM_LAYERS; ++i) {
-    const layer_shape* l = &kLayers[i];
+  static layer_data d[MAX_LAYERS];
+  for (size_t i = 0; i < num_layers; ++i) {
+    const layer_shape* l = &layers[i];
     d[i].ld = tsp_chw_ld(l->hw);
     d[i].fn = tsp_spmm_select(t, block, l->in);
     d[i].tile = 0;
@@ -203,10 +219,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  static double us[NUM_LAYERS][WAYS][MAX_RUNS];
+  static double us[MAX_LAYERS][WAYS][MAX_RUNS];
   float sink = 0.0f;
   for (int r = -2; r < runs; ++r) {
-    for (size_t i = 0; i < NUM_LAYERS; ++i) {
+    for (size_t i = 0; i < num_layers; ++i) {
       for (int way = 0; way < WAYS; ++way) {
         const double v = run_way(&d[i], way, &sink);
         if (r >= 0) us[i][way][r] = v;
@@ -214,16 +230,16 @@ int main(int argc, char** argv) {
     }
   }
 
-  printf("Unstructured-SpMM roofline: MobileNet v1 1.0 pointwise layers at 90%%, block %u, "
-         "isa %s, 1 thread, median of %d runs%s\n", block, t->name, runs,
-         sink == 12345.0f ? " " : "");
+  printf("SpMM roofline: %s at 90%%, block %u, isa %s, 1 thread, median of %d runs%s\n",
+         default_shapes ? "MobileNet v1 1.0 pointwise layers" : "given shapes", block, t->name,
+         runs, sink == 12345.0f ? " " : "");
   printf("FMA peak of this core at %s: %.1f GFLOP/s (measured)\n\n", t->name, peak);
   printf("%-17s %4s %7s %8s %5s %6s | %7s %7s %7s %7s %7s | %5s %5s %5s %5s %5s %6s\n", "layer",
          "tile", "nnz/row", "strip KB", "l1 in", "chunks", "net", "warm", "l1", "ch.net",
          "ch.warm", "net", "warm", "l1", "c.net", "c.wrm", "bound");
   double total[WAYS] = {0}, flops_total = 0.0;
-  for (size_t i = 0; i < NUM_LAYERS; ++i) {
-    const layer_shape* l = &kLayers[i];
+  for (size_t i = 0; i < num_layers; ++i) {
+    const layer_shape* l = &layers[i];
     double m[WAYS];
     for (int way = 0; way < WAYS; ++way) {
       m[way] = median(us[i][way], (size_t)runs);
@@ -250,7 +266,7 @@ int main(int argc, char** argv) {
            pct[CHUNK_WARM], 100.0 * bound);
   }
   printf("%-17s %4s %7s %8s %5s %6s | %7.1f %7.1f %7.1f %7.1f %7.1f | %4.0f%% %4.0f%%       "
-         "%4.0f%% %4.0f%%\n", "all 13", "", "", "", "", "", total[NET], total[WARM], total[L1],
+         "%4.0f%% %4.0f%%\n", "all", "", "", "", "", "", total[NET], total[WARM], total[L1],
          total[CHUNK_NET], total[CHUNK_WARM], 100.0 * flops_total / (total[NET] * 1e3) / peak,
          100.0 * flops_total / (total[WARM] * 1e3) / peak,
          100.0 * flops_total / (total[CHUNK_NET] * 1e3) / peak,
