@@ -4,21 +4,19 @@
  * Build: cmake --build build --target spmm_roofline  (or, by hand:
  *   gcc -O3 -std=c11 -Idelegate/kernels benchmarks/spmm_roofline.c \
  *       build/libtsp_kernels.a -lm -o /tmp/spmm_roofline)
- * Run:   spmm_roofline [--isa avx2|avx512|neon] [--runs 30] [--block 1] [--chunk N]
+ * Run:   spmm_roofline [--isa avx2|avx512|neon] [--runs 30] [--block 1]
  *                      [--shape INxOUT@HW ...]   (default: MobileNet v1's 13 layers)
  *
- * For each layer the selected kernel runs five ways, interleaved in one
+ * For each layer the selected kernel runs three ways, interleaved in one
  * process, medians:
- *   net   the layer as in the network: its input was just written (touched
- *         before the call, so it sits in L2 when it fits), weights cold;
+ *   net   the layer as in the network: 8 MB written elsewhere first (weights
+ *         and output out of L1/L2), then its input read, as the depthwise
+ *         conv feeding it would have just written it;
  *   warm  the same call again at once: weights and input as cached as they
  *         get;
  *   l1    the same number of non-zeros per output row and the same columns,
  *         but drawn from only ~nnz/0.9 input channels, so the column strip
- *         the kernel re-reads (in x tile floats) fits in L1;
- *   ch.net / ch.warm  as net and warm, in the input-channel chunks the
- *         delegate uses for the layer (spmm/spmm_chunks.h; --chunk N forces
- *         N channels per chunk, --chunk 0 none).
+ *         the kernel re-reads (in x tile floats) fits in L1.
  * warm vs l1 isolates the cost of serving the strip from L2 instead of L1;
  * l1 vs the load-port bound isolates the instruction mix. The bound assumes
  * the kernel issues, per stored non-zero, tile/lanes vector loads + FMAs,
@@ -33,7 +31,6 @@
 #include "bench_util.h"
 #include "dispatch.h"
 #include "kernels.h"
-#include "spmm/spmm_chunks.h"
 
 typedef struct {
   uint32_t in, out, hw;
@@ -48,7 +45,7 @@ static const layer_shape kMobileNetV1[] = {
 #define MAX_LAYERS 32
 #define SPARSITY 0.9
 #define MAX_RUNS 1000
-enum { NET, WARM, L1, CHUNK_NET, CHUNK_WARM, WAYS };
+enum { NET, WARM, L1, WAYS };
 
 static uint64_t rng_next(uint64_t* s) {
   *s ^= *s << 13;
@@ -73,7 +70,6 @@ static void* xalloc(size_t bytes) {
 
 typedef struct {
   tsp_spmm_packed packed[2]; /* [0]: real shape (net, warm); [1]: l1 */
-  tsp_spmm_chunks chunks;    /* the real shape's weights, in chunks */
   uint32_t in[2];
   float* input[2];
   float* output;
@@ -84,8 +80,7 @@ typedef struct {
 
 /* Weights out x in with block x 1 tiles kept with probability density. */
 static void pack_layer(uint64_t* rng, uint32_t out, uint32_t in, uint32_t block,
-                       double density, size_t ld, tsp_spmm_packed* packed,
-                       uint32_t chunk_channels, tsp_spmm_chunks* chunks) {
+                       double density, size_t ld, tsp_spmm_packed* packed) {
   float* w = xalloc((size_t)out * in * sizeof(float));
   float* bias = xalloc(out * sizeof(float));
   for (uint32_t r0 = 0; r0 < out; r0 += block) {
@@ -97,9 +92,7 @@ static void pack_layer(uint64_t* rng, uint32_t out, uint32_t in, uint32_t block,
     }
   }
   for (uint32_t j = 0; j < out; ++j) bias[j] = rng_value(rng);
-  if (tsp_spmm_pack(w, bias, out, in, block, ld * sizeof(float), packed) != 0 ||
-      (chunks && tsp_spmm_chunks_pack(w, bias, out, in, block, ld * sizeof(float),
-                                      chunk_channels, chunks) != 0)) {
+  if (tsp_spmm_pack(w, bias, out, in, block, ld * sizeof(float), packed) != 0) {
     fprintf(stderr, "pack failed\n");
     exit(1);
   }
@@ -131,22 +124,20 @@ static float touch(const float* x, size_t n) {
 
 static double now_us(void) { return now_s() * 1e6; }
 
+/* Before a "net" call: writes 8 MB elsewhere (flushing L1/L2 and much of
+ * L3 of the weights and outputs), then reads the input, as the depthwise
+ * conv feeding the layer in the network would have just written it. */
+static float g_evict[2 << 20];
+static void evict(void) {
+  for (size_t i = 0; i < sizeof(g_evict) / sizeof(g_evict[0]); i += 16) g_evict[i] += 1.0f;
+}
+
 static double run_way(layer_data* d, int way, float* sink) {
   const tsp_minmax clamp = {0.0f, 6.0f};
-  if (way == CHUNK_NET || way == CHUNK_WARM) {
-    const size_t stride = d->ld * sizeof(float);
-    *sink += touch(d->input[0], (size_t)d->in[0] * d->ld);
-    if (way == CHUNK_WARM)
-      tsp_spmm_chunks_run(&d->chunks, d->fn, d->tile, TSP_SPMM_ALL_ROWS, d->ld, d->input[0],
-                          d->output, stride, &clamp);
-    const double t0 = now_us();
-    tsp_spmm_chunks_run(&d->chunks, d->fn, d->tile, TSP_SPMM_ALL_ROWS, d->ld, d->input[0],
-                        d->output, stride, &clamp);
-    return now_us() - t0;
-  }
   const int k = way == L1;
   const size_t stride = d->ld * sizeof(float);
   const tsp_spmm_weights* w = &d->packed[k].view;
+  if (way == NET) evict();
   *sink += touch(d->input[k], (size_t)d->in[k] * d->ld);
   if (way != NET) d->fn(d->ld, w, d->input[k], d->output, stride, &clamp);
   const double t0 = now_us();
@@ -155,14 +146,13 @@ static double run_way(layer_data* d, int way, float* sink) {
 }
 
 int main(int argc, char** argv) {
-  int runs = 30, chunk = -1;
+  int runs = 30;
   uint32_t block = 1;
   static layer_shape layers[MAX_LAYERS];
   size_t num_layers = 0;
   tsp_isa isa = tsp_isa_best();
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
-    else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) chunk = atoi(argv[++i]);
     else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc && num_layers < MAX_LAYERS) {
       layer_shape* l = &layers[num_layers++];
       if (sscanf(argv[++i], "%ux%u@%u", &l->in, &l->out, &l->hw) != 3 || !l->in || !l->out ||
@@ -178,7 +168,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--block 1|2|4] [--chunk N] [--shape INxOUT@HW]...\n", argv[0]);
+      fprintf(stderr, "usage: %s [--isa NAME] [--runs N] [--block 1|2|4] [--shape INxOUT@HW]...\n", argv[0]);
       return 2;
     }
   }
@@ -211,10 +201,8 @@ int main(int argc, char** argv) {
     d[i].output = xalloc((size_t)l->out * d[i].ld * sizeof(float));
     for (int k = 0; k < 2; ++k) {
       const double density = k ? (1.0 - SPARSITY) * l->in / d[i].in[1] : 1.0 - SPARSITY;
-      const uint32_t cc = chunk >= 0 ? (uint32_t)chunk
-                                     : tsp_spmm_chunk_channels(t, block, d[i].tile, l->in);
       pack_layer(&rng, l->out, d[i].in[k], block, density > 1.0 ? 1.0 : density, d[i].ld,
-                 &d[i].packed[k], cc, k ? NULL : &d[i].chunks);
+                 &d[i].packed[k]);
       d[i].input[k] = make_input(&rng, d[i].in[k], d[i].ld);
     }
   }
@@ -234,9 +222,8 @@ int main(int argc, char** argv) {
          default_shapes ? "MobileNet v1 1.0 pointwise layers" : "given shapes", block, t->name,
          runs, sink == 12345.0f ? " " : "");
   printf("FMA peak of this core at %s: %.1f GFLOP/s (measured)\n\n", t->name, peak);
-  printf("%-17s %4s %7s %8s %5s %6s | %7s %7s %7s %7s %7s | %5s %5s %5s %5s %5s %6s\n", "layer",
-         "tile", "nnz/row", "strip KB", "l1 in", "chunks", "net", "warm", "l1", "ch.net",
-         "ch.warm", "net", "warm", "l1", "c.net", "c.wrm", "bound");
+  printf("%-17s %4s %7s %8s %5s | %7s %7s %7s | %5s %5s %5s %6s\n", "layer", "tile", "nnz/row",
+         "strip KB", "l1 in", "net", "warm", "l1", "net", "warm", "l1", "bound");
   double total[WAYS] = {0}, flops_total = 0.0;
   for (size_t i = 0; i < num_layers; ++i) {
     const layer_shape* l = &layers[i];
@@ -258,19 +245,14 @@ int main(int argc, char** argv) {
     for (int way = 0; way < WAYS; ++way) {
       pct[way] = 100.0 * flops[way == L1] / (m[way] * 1e3) / peak;
     }
-    printf("%-17s %4zu %7.1f %8.1f %5u %6zu | %7.1f %7.1f %7.1f %7.1f %7.1f | %4.0f%% %4.0f%% "
-           "%4.0f%% %4.0f%% %4.0f%% %5.0f%%\n",
+    printf("%-17s %4zu %7.1f %8.1f %5u | %7.1f %7.1f %7.1f | %4.0f%% %4.0f%% %4.0f%% %5.0f%%\n",
            name, d[i].tile, (double)d[i].packed[0].nnz_blocks / (l->out / block),
-           l->in * d[i].tile * 4.0 / 1024.0, d[i].in[1], d[i].chunks.count, m[NET], m[WARM],
-           m[L1], m[CHUNK_NET], m[CHUNK_WARM], pct[NET], pct[WARM], pct[L1], pct[CHUNK_NET],
-           pct[CHUNK_WARM], 100.0 * bound);
+           l->in * d[i].tile * 4.0 / 1024.0, d[i].in[1], m[NET], m[WARM], m[L1], pct[NET],
+           pct[WARM], pct[L1], 100.0 * bound);
   }
-  printf("%-17s %4s %7s %8s %5s %6s | %7.1f %7.1f %7.1f %7.1f %7.1f | %4.0f%% %4.0f%%       "
-         "%4.0f%% %4.0f%%\n", "all", "", "", "", "", "", total[NET], total[WARM], total[L1],
-         total[CHUNK_NET], total[CHUNK_WARM], 100.0 * flops_total / (total[NET] * 1e3) / peak,
-         100.0 * flops_total / (total[WARM] * 1e3) / peak,
-         100.0 * flops_total / (total[CHUNK_NET] * 1e3) / peak,
-         100.0 * flops_total / (total[CHUNK_WARM] * 1e3) / peak);
+  printf("%-17s %4s %7s %8s %5s | %7.1f %7.1f %7.1f | %4.0f%% %4.0f%%\n", "all", "", "", "",
+         "", total[NET], total[WARM], total[L1], 100.0 * flops_total / (total[NET] * 1e3) / peak,
+         100.0 * flops_total / (total[WARM] * 1e3) / peak);
   printf("\nus per layer, then GFLOP/s on stored non-zeros as a share of the peak; bound: the "
          "load-port bound of the kernel's instruction mix.\n");
   return 0;

@@ -54,8 +54,8 @@ static const tsp_minmax kNoClamp = {-__builtin_inff(), __builtin_inff()};
 
 typedef struct {
   tsp_spmm_fn kernel;
-  size_t tile, nc, parts;
-  const tsp_spmm_chunks* chunks;
+  size_t tile, nc;
+  const tsp_spmm_parts* parts;
   const float* input;
   float* output;
   size_t output_stride;
@@ -65,30 +65,28 @@ typedef struct {
 
 static void run_spmm_piece(void* context, size_t i) {
   const spmm_job* job = context;
-  const size_t part = i % job->parts, col = i / job->parts * job->tile;
+  const size_t part = i % job->parts->count, col = i / job->parts->count * job->tile;
   const size_t cols = col + job->tile <= job->nc ? job->tile : job->nc - col;
   float* out = (float*)((char*)(job->output + col) +
-                        (size_t)tsp_spmm_chunks_first_row(job->chunks, part) * job->output_stride);
-  tsp_spmm_chunks_run(job->chunks, job->kernel, job->tile, part, cols, job->input + col, out,
-                      job->output_stride, job->clamp);
+                        (size_t)job->parts->first_row[part] * job->output_stride);
+  const tsp_spmm_weights* view = &job->parts->views[part];
+  job->kernel(cols, view, job->input + col, out, job->output_stride, job->clamp);
   if (!job->post) return;
-  const uint32_t rows = job->chunks->parts[0].views[part].out_channels;
-  for (uint32_t r = 0; r < rows; ++r) {
+  for (uint32_t r = 0; r < view->out_channels; ++r) {
     float* row = (float*)((char*)out + r * job->output_stride);
     job->post(cols, row, row, &kNoClamp);
   }
 }
 
 void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
-                       const tsp_spmm_chunks* chunks, size_t nc, const float* input,
+                       const tsp_spmm_parts* parts, size_t nc, const float* input,
                        float* output, size_t output_stride, const tsp_minmax* clamp,
                        tsp_vunary_fn post) {
   if (nc == 0) return;
   if (tile == 0 || tile > nc) tile = nc;
-  spmm_job job = {kernel, tile, nc, chunks->parts[0].count, chunks, input, output,
-                  output_stride, clamp, post};
+  spmm_job job = {kernel, tile, nc, parts, input, output, output_stride, clamp, post};
   const size_t tiles = (nc + tile - 1) / tile;
-  tsp_threadpool_run(pool, run_spmm_piece, &job, tiles * job.parts);
+  tsp_threadpool_run(pool, run_spmm_piece, &job, tiles * parts->count);
 }
 
 /* ------------------------------------------------------------ depthwise */

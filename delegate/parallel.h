@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "kernels/kernels.h"
-#include "kernels/spmm/spmm_chunks.h"
+#include "kernels/spmm/spmm_parts.h"
 #include "threadpool.h"
 
 /* fn(context, begin, end) over [0, total) in pieces of `piece` items. */
@@ -29,12 +29,11 @@ size_t tsp_parallel_piece(size_t total, size_t min_piece);
  * should be split into (1 when the columns alone give enough pieces). */
 size_t tsp_spmm_parts_for(size_t nc, size_t tile, uint32_t groups);
 
-/* SpMM over nc columns: pieces are (column tile, group part) pairs, each
- * running every input-channel chunk of its tile. A non-NULL `post` (a
- * fused swish, say) runs on each piece's output right after it is
- * computed, while it is in L1. */
+/* SpMM over nc columns: pieces are (column tile, group part) pairs. A
+ * non-NULL `post` (a fused swish, say) runs on each piece's output right
+ * after it is computed, while it is in L1. */
 void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
-                       const tsp_spmm_chunks* chunks, size_t nc, const float* input,
+                       const tsp_spmm_parts* parts, size_t nc, const float* input,
                        float* output, size_t output_stride, const tsp_minmax* clamp,
                        tsp_vunary_fn post);
 

@@ -56,9 +56,4 @@ double tsp_fma_peak_gflops(const tsp_kernel_table* table);
 tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
                             uint32_t in_channels);
 
-/* Input channels per chunk for an SpMM layer run with `tile` columns (see
- * spmm/spmm_chunks.h), or 0 for no chunking. */
-uint32_t tsp_spmm_chunk_channels(const tsp_kernel_table* table, uint32_t block, size_t tile,
-                                 uint32_t in_channels);
-
 #endif /* TFLITE_SPARSE_DISPATCH_H_ */

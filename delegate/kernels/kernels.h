@@ -53,10 +53,6 @@ typedef struct {
   uint32_t full_groups;
   uint32_t tail_rows;
   int32_t first_offset; /* bytes from input to the first non-zero's row */
-  /* 0: each output starts from its bias. 1: from the value already in the
-   * output (partial sums of an earlier pass over other input channels; the
-   * bias entries of the stream are then skipped, unread). */
-  uint32_t accumulate;
   const float* values;
   const int32_t* diffs;
   const uint32_t* counts;

@@ -9,7 +9,8 @@
 #include "parallel.h"
 
 struct tsp_conv_1x1 {
-  tsp_spmm_chunks chunks; /* packed weights, by input-channel chunk; row parts per shape */
+  tsp_spmm_packed packed;
+  tsp_spmm_parts parts; /* output-group ranges for threads, remade per shape */
   tsp_spmm_fn kernel;
   tsp_minmax clamp;
   uint32_t out_channels, in_channels;
@@ -96,15 +97,14 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   out->w = in->w;
   out->c = (int)op->out_channels;
   size_t stride = in->ld * sizeof(float); /* the input's ld is set: its producer ran first */
-  if (stride != op->chunks.packed[0].input_stride &&
-      tsp_spmm_chunks_restride(&op->chunks, stride) != 0)
+  if (stride != op->packed.input_stride && tsp_spmm_restride(&op->packed, stride) != 0)
     return tsp_plan_fail(plan, "1x1 conv (node %d): a %dx%d input is too large for the packed weights",
                          step->node, in->h, in->w);
-  const tsp_spmm_weights* view = &op->chunks.packed[0].view;
-  const uint32_t groups = view->full_groups + view->tail_rows;
-  if (tsp_spmm_chunks_split(&op->chunks, tsp_spmm_parts_for(in->ld, op->tile, groups)))
+  tsp_spmm_parts_release(&op->parts);
+  const uint32_t groups = op->packed.view.full_groups + op->packed.view.tail_rows;
+  if (tsp_spmm_parts_make(&op->packed, tsp_spmm_parts_for(in->ld, op->tile, groups), &op->parts))
     return tsp_plan_fail(plan, "out of memory preparing 1x1 conv (node %d)", step->node);
-  step->flops = 2.0 * (double)op->chunks.nnz_blocks * op->block * in->h * in->w;
+  step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
   size_t out_bytes = sizeof(float) * (size_t)out->h * out->w * op->out_channels;
   /* Banded: the depthwise step computes it band by band, never whole. */
   op->banded = op->band_min_bytes && out_bytes > op->band_min_bytes;
@@ -119,7 +119,7 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* out = &plan->values[step->out];
   /* A fused op (swish) runs on each piece of the SpMM while it is in L1. */
   for (int b = 0; b < in->n; ++b)
-    tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->chunks, in->ld,
+    tsp_parallel_spmm(plan->pool, op->kernel, op->tile, &op->parts, in->ld,
                       tsp_value_chw(plan, in, b), tsp_value_chw(plan, out, b),
                       out->ld * sizeof(float), &op->clamp, op->post);
 }
@@ -127,8 +127,7 @@ static void run(tsp_plan* plan, const tsp_step* step) {
 void tsp_conv_1x1_columns(const conv_1x1* op, const float* input, size_t j0, size_t nc,
                           float* output, size_t out_ld) {
   static const tsp_minmax kNone = {-__builtin_inff(), __builtin_inff()};
-  tsp_spmm_chunks_run(&op->chunks, op->kernel, op->tile, TSP_SPMM_ALL_ROWS, nc, input + j0, output,
-                      out_ld * sizeof(float), &op->clamp);
+  op->kernel(nc, &op->packed.view, input + j0, output, out_ld * sizeof(float), &op->clamp);
   for (uint32_t co = 0; op->post && co < op->out_channels; ++co)
     op->post(nc, output + co * out_ld, output + co * out_ld, &kNone);
 }
@@ -148,7 +147,8 @@ static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
 static void release(void* data) {
   conv_1x1* op = data;
   if (!op) return;
-  tsp_spmm_chunks_release(&op->chunks);
+  tsp_spmm_parts_release(&op->parts);
+  tsp_spmm_release(&op->packed);
   free(op);
 }
 
@@ -156,9 +156,9 @@ static void describe(const tsp_step* step, char* buffer, size_t size) {
   const conv_1x1* op = step->data;
   snprintf(buffer, size,
            ",\"in_channels\":%u,\"out_channels\":%u,\"sparsity\":%.4f,\"block\":%u,"
-           "\"nnz_blocks\":%zu,\"tile\":%zu,\"chunks\":%zu",
-           op->in_channels, op->out_channels, op->sparsity, op->block, op->chunks.nnz_blocks,
-           op->tile, op->chunks.count);
+           "\"nnz_blocks\":%zu,\"tile\":%zu",
+           op->in_channels, op->out_channels, op->sparsity, op->block, op->packed.nnz_blocks,
+           op->tile);
   size_t used = strlen(buffer);
   if (op->post) used += (size_t)snprintf(buffer + used, size - used, ",\"post\":\"%s\"", op->post_name);
   if (op->banded && used < size) snprintf(buffer + used, size - used, ",\"banded\":1");
@@ -199,18 +199,17 @@ TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode
   op->block = choose_block(dense, op->out_channels, op->in_channels,
                            tsp_weight_declared_block(&source));
   tsp_activation_clamp(params->activation, &op->clamp);
-  op->kernel = tsp_spmm_select(plan->kernels, op->block, op->in_channels);
-  for (int t = 0; t < TSP_SPMM_TILES; ++t)
-    if (plan->kernels->spmm[op->block == 4 ? 2 : op->block == 2 ? 1 : 0][t] == op->kernel)
-      op->tile = plan->kernels->spmm_tile[t];
-  int packed = tsp_spmm_chunks_pack(
-      dense, bias, op->out_channels, op->in_channels, op->block, sizeof(float),
-      tsp_spmm_chunk_channels(plan->kernels, op->block, op->tile, op->in_channels), &op->chunks);
+  int packed = tsp_spmm_pack(dense, bias, op->out_channels, op->in_channels, op->block,
+                             sizeof(float), &op->packed);
   free(dense);
   if (packed != 0) {
     free(op);
     return tsp_plan_fail(plan, "out of memory packing 1x1 conv (node %d)", node_index);
   }
+  op->kernel = tsp_spmm_select(plan->kernels, op->block, op->in_channels);
+  for (int t = 0; t < TSP_SPMM_TILES; ++t)
+    if (plan->kernels->spmm[op->block == 4 ? 2 : op->block == 2 ? 1 : 0][t] == op->kernel)
+      op->tile = plan->kernels->spmm_tile[t];
 
   int in = tsp_builder_input_chw(builder, tsp_node_input(node, 0));
   int out = tsp_builder_output_chw(builder, node->outputs->data[0]);

@@ -50,42 +50,36 @@ static void check_spmm(const tsp_kernel_table* table, uint32_t out_channels, uin
       const int keep = r % 7 != 3 && rng_uniform(rng, 0.0f, 1.0f) >= sparsity; /* row 3 mod 7 empty */
       weights[(size_t)r * in_channels + c] = keep ? rng_uniform(rng, -1.0f, 1.0f) : 0.0f;
     }
+  tsp_spmm_packed packed;
+  if (tsp_spmm_pack(weights, bias, out_channels, in_channels, block, ld * sizeof(float), &packed)) {
+    fprintf(stderr, "pack failed\n");
+    test_record(0);
+    return;
+  }
   const tsp_minmax clamp = {0.0f, 6.0f};
   const uint32_t bi = block == 4 ? 2 : block == 2 ? 1 : 0;
-  /* Plain, and in input-channel chunks (a third of the channels each). */
-  const uint32_t chunk_choices[2] = {0, in_channels / 3 ? in_channels / 3 : 1};
-  for (int ch = 0; ch < 2; ++ch) {
-    tsp_spmm_chunks chunks;
-    if (tsp_spmm_chunks_pack(weights, bias, out_channels, in_channels, block, ld * sizeof(float),
-                             chunk_choices[ch], &chunks)) {
-      fprintf(stderr, "pack failed\n");
-      test_record(0);
-      return;
-    }
-    for (int t = 0; t < TSP_SPMM_TILES; ++t) {
-      const tsp_spmm_fn kernel = table->spmm[bi][t];
-      const size_t tile = table->spmm_tile[t];
-      tsp_spmm_chunks_run(&chunks, kernel, tile, TSP_SPMM_ALL_ROWS, ld, input, want,
-                          ld * sizeof(float), &clamp);
-      const uint32_t groups = chunks.packed[0].view.full_groups + chunks.packed[0].view.tail_rows;
-      const size_t counts[] = {tsp_spmm_parts_for(ld, tile, groups), 1, 3, groups + 2};
-      for (size_t pc = 0; pc < sizeof(counts) / sizeof(counts[0]); ++pc) {
-        if (tsp_spmm_chunks_split(&chunks, counts[pc])) abort();
-        for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
-          memset(got, 0xff, out_channels * ld * sizeof(float));
-          tsp_parallel_spmm(g_pools[threads], kernel, tile, &chunks, ld, input, got,
-                            ld * sizeof(float), &clamp, NULL);
-          char what[200];
-          snprintf(what, sizeof(what),
-                   "%s spmm %ux%u b%u tile %zu spatial %zu chunks %zu parts %zu threads %zu",
-                   table->name, out_channels, in_channels, block, tile, spatial, chunks.count,
-                   chunks.parts[0].count, threads);
-          test_record(same_bits(what, got, want, out_channels * ld));
-        }
+  for (int t = 0; t < TSP_SPMM_TILES; ++t) {
+    const tsp_spmm_fn kernel = table->spmm[bi][t];
+    const size_t tile = table->spmm_tile[t];
+    kernel(ld, &packed.view, input, want, ld * sizeof(float), &clamp);
+    const uint32_t groups = packed.view.full_groups + packed.view.tail_rows;
+    const size_t counts[] = {tsp_spmm_parts_for(ld, tile, groups), 1, 3, groups + 2};
+    for (size_t pc = 0; pc < sizeof(counts) / sizeof(counts[0]); ++pc) {
+      tsp_spmm_parts parts;
+      if (tsp_spmm_parts_make(&packed, counts[pc], &parts)) abort();
+      for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+        memset(got, 0xff, out_channels * ld * sizeof(float));
+        tsp_parallel_spmm(g_pools[threads], kernel, tile, &parts, ld, input, got,
+                          ld * sizeof(float), &clamp, NULL);
+        char what[160];
+        snprintf(what, sizeof(what), "%s spmm %ux%u b%u tile %zu spatial %zu parts %zu threads %zu",
+                 table->name, out_channels, in_channels, block, tile, spatial, parts.count, threads);
+        test_record(same_bits(what, got, want, out_channels * ld));
       }
+      tsp_spmm_parts_release(&parts);
     }
-    tsp_spmm_chunks_release(&chunks);
   }
+  tsp_spmm_release(&packed);
   test_free(weights);
   test_free(bias);
   test_free(input);
@@ -234,19 +228,20 @@ static void test_post(const tsp_kernel_table* table, tsp_rng* rng) {
   fill(rng, input, in_channels * ld);
   for (size_t i = 0; i < (size_t)out_channels * in_channels; ++i)
     weights[i] = rng_uniform(rng, 0.0f, 1.0f) < 0.8f ? 0.0f : rng_uniform(rng, -1.0f, 1.0f);
-  tsp_spmm_chunks chunks;
-  if (tsp_spmm_chunks_pack(weights, NULL, out_channels, in_channels, 2, ld * sizeof(float), 0,
-                           &chunks) ||
-      tsp_spmm_chunks_split(&chunks, 4))
+  tsp_spmm_packed packed;
+  tsp_spmm_parts parts;
+  if (tsp_spmm_pack(weights, NULL, out_channels, in_channels, 2, ld * sizeof(float), &packed) ||
+      tsp_spmm_parts_make(&packed, 4, &parts))
     abort();
-  table->spmm[1][0](ld, &chunks.packed[0].view, input, want, ld * sizeof(float), &none);
+  table->spmm[1][0](ld, &packed.view, input, want, ld * sizeof(float), &none);
   table->vswish(out_channels * ld, want, want, &none);
   for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
-    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[0], &chunks, ld, input,
+    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[0], &parts, ld, input,
                       got, ld * sizeof(float), &none, table->vswish);
     test_record(same_bits("spmm + swish", got, want, out_channels * ld));
   }
-  tsp_spmm_chunks_release(&chunks);
+  tsp_spmm_parts_release(&parts);
+  tsp_spmm_release(&packed);
 
   const size_t channels = 40, h = 14, w = 14, plane = tsp_chw_ld(h * w);
   float* dw_weights = test_alloc(channels * 10 * sizeof(float));

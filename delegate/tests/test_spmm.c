@@ -12,7 +12,6 @@
 
 #include "dispatch.h"
 #include "kernels.h"
-#include "spmm/spmm_chunks.h"
 #include "ukernels.h"
 #include "test_util.h"
 
@@ -238,38 +237,6 @@ typedef struct {
   const tsp_minmax* clamp;
 } spmm_case;
 
-/* The same case in input-channel chunks of a third of the channels, run
- * through tsp_spmm_chunks_run (later chunks in accumulate mode) in tiles of
- * 8 columns, by every kernel of the block: against the dense reference. */
-static void check_chunked(const spmm_case* c, uint32_t block, const float* w, const float* bias,
-                          const float* xin, const float* want, float* got, size_t ny, float atol,
-                          const int* isa_ok) {
-  if (c->in < 2) return;
-  tsp_spmm_chunks chunks;
-  if (tsp_spmm_chunks_pack(w, bias, c->out, c->in, block, c->in_stride * sizeof(float),
-                           c->in / 3 ? c->in / 3 : 1, &chunks) != 0) {
-    EXPECT(!"chunked pack failed");
-    return;
-  }
-  EXPECT(chunks.count >= 2);
-  for (size_t k = 0; k <= NUM_KERNELS; ++k) {
-    const tsp_spmm_fn fn = k == NUM_KERNELS ? f32_spmm__scalar : kKernels[k].fn;
-    if (k < NUM_KERNELS &&
-        (fn == NULL || kKernels[k].block != block || !isa_ok[kKernels[k].isa])) {
-      continue;
-    }
-    for (size_t i = 0; i < ny; ++i) got[i] = -12345.0f;
-    tsp_spmm_chunks_run(&chunks, fn, 8, TSP_SPMM_ALL_ROWS, c->nc, xin, got,
-                        c->out_stride * sizeof(float), c->clamp);
-    char what[160];
-    snprintf(what, sizeof(what), "%s b%u chunks %zu out%u in%u nc%zu sp%.1f",
-             k == NUM_KERNELS ? "scalar" : kKernels[k].name, block, chunks.count, c->out, c->in,
-             c->nc, c->sparsity);
-    test_record(check_output(what, got, want, c->out, c->nc, c->out_stride, atol));
-  }
-  tsp_spmm_chunks_release(&chunks);
-}
-
 /* Packs one case for each block, checks the scalar kernel against the dense
  * reference and each SIMD kernel of that block against the scalar kernel. */
 static void run_case(tsp_rng* rng, const spmm_case* c, const int* isa_ok) {
@@ -309,7 +276,6 @@ static void run_case(tsp_rng* rng, const spmm_case* c, const int* isa_ok) {
       test_record(check_output(what, got, ref, c->out, c->nc, c->out_stride, atol));
     }
     tsp_spmm_release(&p);
-    check_chunked(c, blocks[b], w, bias, xin, want, got, ny, atol, isa_ok);
     free(w);
   }
   free(got);

@@ -16,9 +16,9 @@ static const float* advance(const float* p, int32_t bytes) {
 /* One output row r of a group: walks the group's `count` blocks from `in`. */
 static void group_row(size_t nc, uint32_t rows, uint32_t r, uint32_t count,
                       const float* vals, const int32_t* diffs, const float* in,
-                      float* out, int accumulate, const tsp_minmax* clamp) {
+                      float* out, const tsp_minmax* clamp) {
   for (size_t j = 0; j < nc; ++j) {
-    float acc = accumulate ? out[j] : vals[r]; /* partial sum or bias */
+    float acc = vals[r]; /* bias */
     const float* p = in;
     for (uint32_t k = 0; k < count; ++k) {
       acc += vals[rows + (size_t)k * rows + r] * p[j];
@@ -39,7 +39,7 @@ void f32_spmm__scalar(size_t nc, const tsp_spmm_weights* w, const float* input,
     const uint32_t rows = g < w->full_groups ? w->block : 1;
     const uint32_t count = w->counts[g];
     for (uint32_t r = 0; r < rows; ++r) {
-      group_row(nc, rows, r, count, vals, diffs, in, (float*)out, w->accumulate != 0, clamp);
+      group_row(nc, rows, r, count, vals, diffs, in, (float*)out, clamp);
       out += output_stride;
     }
     for (uint32_t k = 0; k < count; ++k) in = advance(in, diffs[k]);

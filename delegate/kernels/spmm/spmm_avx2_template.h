@@ -47,21 +47,6 @@ SPMM256_INLINE void spmm256_init(const int nv, const int rows, const float* bias
   }
 }
 
-/* Accumulate mode (w->accumulate): start from the partial sums in the output. */
-SPMM256_INLINE void spmm256_init_from(const int nv, const int rows, const int masked,
-                                      __m256i mask, const float* out, size_t output_stride,
-                                      __m256* acc) {
-#pragma GCC unroll 4
-  for (int r = 0; r < rows; ++r) {
-    const float* o = (const float*)((const char*)out + r * output_stride);
-#pragma GCC unroll 4
-    for (int i = 0; i < nv; ++i) {
-      acc[r * nv + i] = (masked && i == nv - 1) ? _mm256_maskload_ps(o + 8 * i, mask)
-                                                : _mm256_loadu_ps(o + 8 * i);
-    }
-  }
-}
-
 SPMM256_INLINE void spmm256_zero(const int n, __m256* acc) {
 #pragma GCC unroll 8
   for (int i = 0; i < n; ++i) acc[i] = _mm256_setzero_ps();
@@ -138,17 +123,12 @@ SPMM256_INLINE void spmm256_reduce(const int sets, const int tile, __m256 acc[8]
 /* One register tile (rv vectors x rows) of one group: walks the group's
  * `count` non-zeros from `in` and returns the input pointer after them. */
 SPMM256_INLINE const float* spmm256_subgroup(const int rv, const int rows, const int masked,
-                                             __m256i mask, const int accumulate,
-                                             uint32_t count, const float* v,
+                                             __m256i mask, uint32_t count, const float* v,
                                              const int32_t* d, const float* in, float* out,
                                              size_t output_stride, __m256 vmin, __m256 vmax) {
   const int sets = SPMM256_SETS(rv, rows), tile = rv * rows;
   __m256 acc[8][8];
-  if (accumulate) {
-    spmm256_init_from(rv, rows, masked, mask, out, output_stride, acc[0]);
-  } else {
-    spmm256_init(rv, rows, v, acc[0]);
-  }
+  spmm256_init(rv, rows, v, acc[0]);
 #pragma GCC unroll 8
   for (int s = 1; s < sets; ++s) spmm256_zero(tile, acc[s]);
   v += rows;
@@ -184,14 +164,14 @@ SPMM256_INLINE const float* spmm256_subgroup(const int rv, const int rows, const
  * the group's values and diffs and returns the input pointer for the next
  * group (the diffs chain across groups). */
 SPMM256_INLINE const float* spmm256_group(const int nv, const int rows, const int masked,
-                                          __m256i mask, const int accumulate, uint32_t count,
+                                          __m256i mask, uint32_t count,
                                           const float** vals_io, const int32_t** diffs_io,
                                           const float* in, float* out, size_t output_stride,
                                           __m256 vmin, __m256 vmax) {
   const int rv = SPMM256_RV(nv, rows);
   const float* next = in;
   for (int p = 0; p < nv / rv; ++p) { /* 1 or 2 passes: unrolled anyway */
-    next = spmm256_subgroup(rv, rows, masked, mask, accumulate, count, *vals_io, *diffs_io,
+    next = spmm256_subgroup(rv, rows, masked, mask, count, *vals_io, *diffs_io,
                             in + 8 * rv * p, out + 8 * rv * p, output_stride, vmin, vmax);
   }
   *vals_io += rows + (size_t)count * rows;
@@ -210,14 +190,13 @@ SPMM256_INLINE void spmm256_columns(const int nv, const int block, const int mas
   const uint32_t* counts = w->counts;
   const float* in = spmm256_advance(input + col, w->first_offset);
   float* out = output + col;
-  const int accumulate = w->accumulate != 0;
   for (uint32_t g = w->full_groups; g != 0; --g) {
-    in = spmm256_group(nv, block, masked, mask, accumulate, *counts++, &vals, &diffs, in, out,
+    in = spmm256_group(nv, block, masked, mask, *counts++, &vals, &diffs, in, out,
                        output_stride, vmin, vmax);
     out = (float*)((char*)out + block * output_stride);
   }
   for (uint32_t g = w->tail_rows; g != 0; --g) {
-    in = spmm256_group(nv, 1, masked, mask, accumulate, *counts++, &vals, &diffs, in, out,
+    in = spmm256_group(nv, 1, masked, mask, *counts++, &vals, &diffs, in, out,
                        output_stride, vmin, vmax);
     out = (float*)((char*)out + output_stride);
   }

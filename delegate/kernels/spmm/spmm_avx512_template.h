@@ -48,21 +48,6 @@ SPMM512_INLINE void spmm512_init(const int nv, const int rows, const float* bias
   }
 }
 
-/* Accumulate mode (w->accumulate): start from the partial sums in the output. */
-SPMM512_INLINE void spmm512_init_from(const int nv, const int rows, const int masked,
-                                      __mmask16 mask, const float* out, size_t output_stride,
-                                      __m512* acc) {
-#pragma GCC unroll 4
-  for (int r = 0; r < rows; ++r) {
-    const float* o = (const float*)((const char*)out + r * output_stride);
-#pragma GCC unroll 4
-    for (int i = 0; i < nv; ++i) {
-      acc[r * nv + i] = (masked && i == nv - 1) ? _mm512_maskz_loadu_ps(mask, o + 16 * i)
-                                                : _mm512_loadu_ps(o + 16 * i);
-    }
-  }
-}
-
 SPMM512_INLINE void spmm512_zero(const int n, __m512* acc) {
 #pragma GCC unroll 16
   for (int i = 0; i < n; ++i) acc[i] = _mm512_setzero_ps();
@@ -144,7 +129,7 @@ SPMM512_INLINE void spmm512_reduce(const int sets, const int tile, __m512 acc[8]
  * group (the diffs chain across groups). All int arguments are compile-time
  * constants after inlining, so the loops unroll and acc lives in registers. */
 SPMM512_INLINE const float* spmm512_group(const int nv, const int rows, const int masked,
-                                          __mmask16 mask, const int accumulate, uint32_t count,
+                                          __mmask16 mask, uint32_t count,
                                           const float** vals_io, const int32_t** diffs_io,
                                           const float* in, float* out, size_t output_stride,
                                           __m512 vmin, __m512 vmax) {
@@ -152,11 +137,7 @@ SPMM512_INLINE const float* spmm512_group(const int nv, const int rows, const in
   const float* v = *vals_io;
   const int32_t* d = *diffs_io;
   __m512 acc[8][16];
-  if (accumulate) {
-    spmm512_init_from(nv, rows, masked, mask, out, output_stride, acc[0]);
-  } else {
-    spmm512_init(nv, rows, v, acc[0]);
-  }
+  spmm512_init(nv, rows, v, acc[0]);
 #pragma GCC unroll 8
   for (int s = 1; s < sets; ++s) spmm512_zero(tile, acc[s]);
   v += rows;
@@ -203,14 +184,13 @@ SPMM512_INLINE void spmm512_columns(const int nv, const int block, const int mas
   const uint32_t* counts = w->counts;
   const float* in = spmm512_advance(input + col, w->first_offset);
   float* out = output + col;
-  const int accumulate = w->accumulate != 0;
   for (uint32_t g = w->full_groups; g != 0; --g) {
-    in = spmm512_group(nv, block, masked, mask, accumulate, *counts++, &vals, &diffs, in, out,
+    in = spmm512_group(nv, block, masked, mask, *counts++, &vals, &diffs, in, out,
                        output_stride, vmin, vmax);
     out = (float*)((char*)out + block * output_stride);
   }
   for (uint32_t g = w->tail_rows; g != 0; --g) {
-    in = spmm512_group(nv, 1, masked, mask, accumulate, *counts++, &vals, &diffs, in, out,
+    in = spmm512_group(nv, 1, masked, mask, *counts++, &vals, &diffs, in, out,
                        output_stride, vmin, vmax);
     out = (float*)((char*)out + output_stride);
   }

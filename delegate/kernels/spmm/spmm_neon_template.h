@@ -120,7 +120,7 @@ SPMMN_INLINE const float* spmmn_step(const int nv, const int rows, const int tai
  * stores the clamped rows, consumes the group's values and diffs and returns
  * the input pointer for the next group (the diffs chain across groups). */
 SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const int tail,
-                                           const int sets, const int accumulate, uint32_t count,
+                                           const int sets, uint32_t count,
                                            const float** vals_io, const int32_t** diffs_io,
                                            const float* in, float* out, size_t output_stride,
                                            float32x4_t vmin, float32x4_t vmax) {
@@ -128,23 +128,11 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
   const float* v = *vals_io;
   const int32_t* d = *diffs_io;
   float32x4_t acc[SPMMN_MAX_ACC];
-  if (accumulate) { /* w->accumulate: start from the partial sums in the output */
 #pragma GCC unroll 4
-    for (int r = 0; r < rows; ++r) {
-      const float* o = (const float*)((const char*)out + r * output_stride);
+  for (int r = 0; r < rows; ++r) {
+    const float32x4_t b = vld1q_dup_f32(v + r);
 #pragma GCC unroll 4
-      for (int i = 0; i < nv; ++i) {
-        acc[r * nv + i] = (tail && i == nv - 1) ? spmmn_load_part(o + 4 * i, tail)
-                                                : vld1q_f32(o + 4 * i);
-      }
-    }
-  } else {
-#pragma GCC unroll 4
-    for (int r = 0; r < rows; ++r) {
-      const float32x4_t b = vld1q_dup_f32(v + r);
-#pragma GCC unroll 4
-      for (int i = 0; i < nv; ++i) acc[r * nv + i] = b;
-    }
+    for (int i = 0; i < nv; ++i) acc[r * nv + i] = b;
   }
 #pragma GCC unroll 16
   for (int j = tile; j < sets * tile; ++j) acc[j] = vdupq_n_f32(0.0f);
@@ -221,17 +209,16 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
  * loop amortized over 4. Short groups (the 32- and 64-channel layers hold 3-6
  * non-zeros a row at 90%) keep fewer sets: their cost is the per-group
  * set-up and reduction, which more sets would grow. */
-SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int tail,
-                                      const int accumulate, uint32_t count,
+SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int tail, uint32_t count,
                                       const float** vals_io, const int32_t** diffs_io,
                                       const float* in, float* out, size_t output_stride,
                                       float32x4_t vmin, float32x4_t vmax) {
   const int sets = SPMMN_SETS(nv * rows);
   if (rows == 1 && sets < 4 && count >= 8) {
-    return spmmn_group_sets(nv, rows, tail, 4, accumulate, count, vals_io, diffs_io, in, out, output_stride,
+    return spmmn_group_sets(nv, rows, tail, 4, count, vals_io, diffs_io, in, out, output_stride,
                             vmin, vmax);
   }
-  return spmmn_group_sets(nv, rows, tail, sets, accumulate, count, vals_io, diffs_io, in, out, output_stride,
+  return spmmn_group_sets(nv, rows, tail, sets, count, vals_io, diffs_io, in, out, output_stride,
                           vmin, vmax);
 }
 
@@ -245,14 +232,13 @@ SPMMN_INLINE void spmmn_columns(const int nv, const int block, const int tail, s
   const uint32_t* counts = w->counts;
   const float* in = spmmn_advance(input + col, w->first_offset);
   float* out = output + col;
-  const int accumulate = w->accumulate != 0;
   for (uint32_t g = w->full_groups; g != 0; --g) {
-    in = spmmn_group(nv, block, tail, accumulate, *counts++, &vals, &diffs, in, out, output_stride, vmin,
+    in = spmmn_group(nv, block, tail, *counts++, &vals, &diffs, in, out, output_stride, vmin,
                      vmax);
     out = (float*)((char*)out + block * output_stride);
   }
   for (uint32_t g = w->tail_rows; g != 0; --g) {
-    in = spmmn_group(nv, 1, tail, accumulate, *counts++, &vals, &diffs, in, out, output_stride, vmin, vmax);
+    in = spmmn_group(nv, 1, tail, *counts++, &vals, &diffs, in, out, output_stride, vmin, vmax);
     out = (float*)((char*)out + output_stride);
   }
 }

@@ -55,28 +55,3 @@ tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
   }
   return table->spmm[b][0];
 }
-
-/* Input-channel chunks (spmm/spmm_chunks.h), measured on Zen 3 (32 KB L1D)
- * with AVX2 (benchmarks/spmm_roofline.c --shape ..., block 1, 90%, each
- * layer against itself unchunked in one process): a chunk's strip of at
- * least SPMM_CHUNK_MIN_STRIP bytes (128 channels at 32 columns) and at most
- * SPMM_CHUNKS chunks. 14x14 layers with 256-806 input channels ran 5-15%
- * faster, 7x7 layers with 960-1344 channels 8-23%; 8 chunks of 128 on a
- * 1024x1024 7x7 layer ran 4% slower (every chunk after the first reloads
- * and restores the tile's outputs: 1024 rows there) and 4 chunks of 256 8%
- * faster; blocks of 2 gained 3-14% on the same layers (0% on the 1024x1024
- * one). Blocks of 4 (16-column tiles, half the strip) measured mixed,
- * -10%..+9%, and are not chunked. Layers with one chunk's worth of channels
- * or fewer are not chunked. Other ISAs are not chunked until measured on
- * their cores. */
-#define SPMM_CHUNK_MIN_STRIP (16u * 1024u)
-#define SPMM_CHUNKS 4u
-
-uint32_t tsp_spmm_chunk_channels(const tsp_kernel_table* table, uint32_t block, size_t tile,
-                                 uint32_t in_channels) {
-  if (table == NULL || table->isa != TSP_ISA_AVX2 || tile == 0 || block >= 4) return 0;
-  const uint32_t least = (uint32_t)(SPMM_CHUNK_MIN_STRIP / (tile * sizeof(float)));
-  if (least == 0 || in_channels < 2 * least) return 0;
-  const uint32_t quarter = (in_channels + SPMM_CHUNKS - 1) / SPMM_CHUNKS;
-  return quarter > least ? quarter : least;
-}
