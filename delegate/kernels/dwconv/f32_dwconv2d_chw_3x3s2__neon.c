@@ -30,7 +30,11 @@
  *  - the left vector, columns [0, 4): the carry starts as zero (pl = 1:
  *    column -1) or as column 0 broadcast (pl = 0);
  *  - interior vectors j = 1 .. nv - 2 (nv = the number of 4-column vectors,
- *    rounding up), in blocks of 2 then 1: every tap is inside the row;
+ *    rounding up): every tap is inside the row. Two-row passes run them in
+ *    one asm loop (dw2_interior2: GCC 12 kept two pointers per row for the
+ *    ld2 pairs, spilled them and moved every ld2 result and carry between
+ *    registers); the loop is unrolled by two with the load registers of
+ *    even and odd vectors alternating, so the carry is never moved;
  *  - the right vector, columns [out_w - 4, out_w), overlapping the last
  *    interior (or the left) vector when out_w is not a multiple of 4 (its
  *    lanes there are computed the same way, so the overlapping store writes
@@ -108,7 +112,10 @@ DW2_INLINE void dw2_block(const float* const* rows, float* const* out, dw2_state
   }
   DW2_UNROLL
   for (int r = 0; r < 2 * R + 1; ++r) {
-    if ((top && r == 0) || (bot && r == 2 * R)) continue;
+    if ((top && r == 0) || (bot && r == 2 * R)) {
+      if (kind == DW2_LEFT) s->carry[r] = zero; /* the zero row, for dw2_interior2 */
+      continue;
+    }
     float32x4_t x0[2], x1[2], x2[2];
     if (kind == DW2_LEFT) {
       const float* p = rows[r];
@@ -156,6 +163,147 @@ DW2_INLINE void dw2_block(const float* const* rows, float* const* out, dw2_state
   }
 }
 
+/* The interior vectors of a two-row pass (all five input rows read; an
+ * outside row is the zero row here). Registers: input row r's vectors go to
+ * v(6 + 4r), v(7 + 4r) (taps 1, 2) for even vectors and to v(8 + 4r),
+ * v(9 + 4r) for odd ones, so the carry of row r (tap 2 of the previous
+ * vector) is v(9 + 4r) before an even vector and v(7 + 4r) before an odd
+ * one; v26, v27: the two output rows; v28: tap 0. */
+DW2_INLINE void dw2_interior2(dw2_state* s, size_t n, const float32x4_t* wq, float32x4_t bias,
+                              float32x4_t vmin, float32x4_t vmax) {
+  register float32x4_t c0 __asm__("v9") = s->carry[0];
+  register float32x4_t c1 __asm__("v13") = s->carry[1];
+  register float32x4_t c2 __asm__("v17") = s->carry[2];
+  register float32x4_t c3 __asm__("v21") = s->carry[3];
+  register float32x4_t c4 __asm__("v25") = s->carry[4];
+  const float *p0 = s->p[0], *p1 = s->p[1], *p2 = s->p[2], *p3 = s->p[3], *p4 = s->p[4];
+  float* o0 = s->o[0];
+  const size_t ob = (size_t)((char*)s->o[1] - (char*)s->o[0]); /* output row 1 - row 0 */
+  __asm__ volatile(
+      "lsr x9, %[n], #1\n\t"
+      "cbz x9, 2f\n\t"
+      "1:\n\t"
+      "mov v26.16b, %[bias].16b\n\t"
+      "mov v27.16b, %[bias].16b\n\t"
+      "ld2 {v6.4s, v7.4s}, [%[p0]], #32\n\t"
+      "ext v28.16b, v9.16b, v7.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w0].s[0]\n\t"
+      "fmla v26.4s, v6.4s, %[w0].s[1]\n\t"
+      "fmla v26.4s, v7.4s, %[w0].s[2]\n\t"
+      "ld2 {v10.4s, v11.4s}, [%[p1]], #32\n\t"
+      "ext v28.16b, v13.16b, v11.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w0].s[3]\n\t"
+      "fmla v26.4s, v10.4s, %[w1].s[0]\n\t"
+      "fmla v26.4s, v11.4s, %[w1].s[1]\n\t"
+      "ld2 {v14.4s, v15.4s}, [%[p2]], #32\n\t"
+      "ext v28.16b, v17.16b, v15.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w1].s[2]\n\t"
+      "fmla v26.4s, v14.4s, %[w1].s[3]\n\t"
+      "fmla v26.4s, v15.4s, %[w2].s[0]\n\t"
+      "fmla v27.4s, v28.4s, %[w0].s[0]\n\t"
+      "fmla v27.4s, v14.4s, %[w0].s[1]\n\t"
+      "fmla v27.4s, v15.4s, %[w0].s[2]\n\t"
+      "ld2 {v18.4s, v19.4s}, [%[p3]], #32\n\t"
+      "ext v28.16b, v21.16b, v19.16b, #12\n\t"
+      "fmla v27.4s, v28.4s, %[w0].s[3]\n\t"
+      "fmla v27.4s, v18.4s, %[w1].s[0]\n\t"
+      "fmla v27.4s, v19.4s, %[w1].s[1]\n\t"
+      "ld2 {v22.4s, v23.4s}, [%[p4]], #32\n\t"
+      "ext v28.16b, v25.16b, v23.16b, #12\n\t"
+      "fmla v27.4s, v28.4s, %[w1].s[2]\n\t"
+      "fmla v27.4s, v22.4s, %[w1].s[3]\n\t"
+      "fmla v27.4s, v23.4s, %[w2].s[0]\n\t"
+      "fmax v26.4s, v26.4s, %[vmin].4s\n\t"
+      "fmax v27.4s, v27.4s, %[vmin].4s\n\t"
+      "fmin v26.4s, v26.4s, %[vmax].4s\n\t"
+      "fmin v27.4s, v27.4s, %[vmax].4s\n\t"
+      "str q27, [%[o0], %[ob]]\n\t"
+      "str q26, [%[o0]], #16\n\t"
+      "mov v26.16b, %[bias].16b\n\t"
+      "mov v27.16b, %[bias].16b\n\t"
+      "ld2 {v8.4s, v9.4s}, [%[p0]], #32\n\t"
+      "ext v28.16b, v7.16b, v9.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w0].s[0]\n\t"
+      "fmla v26.4s, v8.4s, %[w0].s[1]\n\t"
+      "fmla v26.4s, v9.4s, %[w0].s[2]\n\t"
+      "ld2 {v12.4s, v13.4s}, [%[p1]], #32\n\t"
+      "ext v28.16b, v11.16b, v13.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w0].s[3]\n\t"
+      "fmla v26.4s, v12.4s, %[w1].s[0]\n\t"
+      "fmla v26.4s, v13.4s, %[w1].s[1]\n\t"
+      "ld2 {v16.4s, v17.4s}, [%[p2]], #32\n\t"
+      "ext v28.16b, v15.16b, v17.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w1].s[2]\n\t"
+      "fmla v26.4s, v16.4s, %[w1].s[3]\n\t"
+      "fmla v26.4s, v17.4s, %[w2].s[0]\n\t"
+      "fmla v27.4s, v28.4s, %[w0].s[0]\n\t"
+      "fmla v27.4s, v16.4s, %[w0].s[1]\n\t"
+      "fmla v27.4s, v17.4s, %[w0].s[2]\n\t"
+      "ld2 {v20.4s, v21.4s}, [%[p3]], #32\n\t"
+      "ext v28.16b, v19.16b, v21.16b, #12\n\t"
+      "fmla v27.4s, v28.4s, %[w0].s[3]\n\t"
+      "fmla v27.4s, v20.4s, %[w1].s[0]\n\t"
+      "fmla v27.4s, v21.4s, %[w1].s[1]\n\t"
+      "ld2 {v24.4s, v25.4s}, [%[p4]], #32\n\t"
+      "ext v28.16b, v23.16b, v25.16b, #12\n\t"
+      "fmla v27.4s, v28.4s, %[w1].s[2]\n\t"
+      "fmla v27.4s, v24.4s, %[w1].s[3]\n\t"
+      "fmla v27.4s, v25.4s, %[w2].s[0]\n\t"
+      "fmax v26.4s, v26.4s, %[vmin].4s\n\t"
+      "fmax v27.4s, v27.4s, %[vmin].4s\n\t"
+      "fmin v26.4s, v26.4s, %[vmax].4s\n\t"
+      "fmin v27.4s, v27.4s, %[vmax].4s\n\t"
+      "str q27, [%[o0], %[ob]]\n\t"
+      "str q26, [%[o0]], #16\n\t"
+      "subs x9, x9, #1\n\t"
+      "b.ne 1b\n\t"
+      "2:\n\t"
+      "tbz %[n], #0, 3f\n\t"
+      "mov v26.16b, %[bias].16b\n\t"
+      "mov v27.16b, %[bias].16b\n\t"
+      "ld2 {v6.4s, v7.4s}, [%[p0]], #32\n\t"
+      "ext v28.16b, v9.16b, v7.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w0].s[0]\n\t"
+      "fmla v26.4s, v6.4s, %[w0].s[1]\n\t"
+      "fmla v26.4s, v7.4s, %[w0].s[2]\n\t"
+      "ld2 {v10.4s, v11.4s}, [%[p1]], #32\n\t"
+      "ext v28.16b, v13.16b, v11.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w0].s[3]\n\t"
+      "fmla v26.4s, v10.4s, %[w1].s[0]\n\t"
+      "fmla v26.4s, v11.4s, %[w1].s[1]\n\t"
+      "ld2 {v14.4s, v15.4s}, [%[p2]], #32\n\t"
+      "ext v28.16b, v17.16b, v15.16b, #12\n\t"
+      "fmla v26.4s, v28.4s, %[w1].s[2]\n\t"
+      "fmla v26.4s, v14.4s, %[w1].s[3]\n\t"
+      "fmla v26.4s, v15.4s, %[w2].s[0]\n\t"
+      "fmla v27.4s, v28.4s, %[w0].s[0]\n\t"
+      "fmla v27.4s, v14.4s, %[w0].s[1]\n\t"
+      "fmla v27.4s, v15.4s, %[w0].s[2]\n\t"
+      "ld2 {v18.4s, v19.4s}, [%[p3]], #32\n\t"
+      "ext v28.16b, v21.16b, v19.16b, #12\n\t"
+      "fmla v27.4s, v28.4s, %[w0].s[3]\n\t"
+      "fmla v27.4s, v18.4s, %[w1].s[0]\n\t"
+      "fmla v27.4s, v19.4s, %[w1].s[1]\n\t"
+      "ld2 {v22.4s, v23.4s}, [%[p4]], #32\n\t"
+      "ext v28.16b, v25.16b, v23.16b, #12\n\t"
+      "fmla v27.4s, v28.4s, %[w1].s[2]\n\t"
+      "fmla v27.4s, v22.4s, %[w1].s[3]\n\t"
+      "fmla v27.4s, v23.4s, %[w2].s[0]\n\t"
+      "fmax v26.4s, v26.4s, %[vmin].4s\n\t"
+      "fmax v27.4s, v27.4s, %[vmin].4s\n\t"
+      "fmin v26.4s, v26.4s, %[vmax].4s\n\t"
+      "fmin v27.4s, v27.4s, %[vmax].4s\n\t"
+      "str q27, [%[o0], %[ob]]\n\t"
+      "str q26, [%[o0]], #16\n\t"
+      "3:\n\t"
+      : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [p4] "+r"(p4),
+        [o0] "+r"(o0), "+w"(c0), "+w"(c1), "+w"(c2), "+w"(c3), "+w"(c4)
+      : [n] "r"(n), [ob] "r"(ob), [w0] "w"(wq[0]), [w1] "w"(wq[1]), [w2] "w"(wq[2]), [bias] "w"(bias),
+        [vmin] "w"(vmin), [vmax] "w"(vmax)
+      : "v6", "v7", "v8", "v10", "v11", "v12", "v14", "v15", "v16", "v18", "v19", "v20", "v22",
+        "v23", "v24", "v26", "v27", "v28", "x9", "memory", "cc");
+}
+
 /* R output rows of one channel; rows[r] (r < 2R + 1) are the input rows. */
 DW2_INLINE void dw2_pass(const float* const* rows_in, float* const* out_in, size_t ow, size_t m,
                          int m_in, int pl, int R, int top, int bot, const dw2_weights* wt) {
@@ -174,10 +322,13 @@ DW2_INLINE void dw2_pass(const float* const* rows_in, float* const* out_in, size
   }
   dw2_block(rows, out, &s, ow, m, m_in, pl, R, DW2_LEFT, top, bot, wq, bias, vmin, vmax);
   const size_t interior = (ow + 3) / 4 - 2;
-  for (size_t j = interior / 2; j != 0; --j) {
-    dw2_block(rows, out, &s, ow, m, m_in, pl, R, 2, top, bot, wq, bias, vmin, vmax);
+  if (R == 2) {
+    if (interior != 0) dw2_interior2(&s, interior, wq, bias, vmin, vmax);
+  } else {
+    for (size_t j = interior; j != 0; --j) {
+      dw2_block(rows, out, &s, ow, m, m_in, pl, R, 1, top, bot, wq, bias, vmin, vmax);
+    }
   }
-  if (interior % 2) dw2_block(rows, out, &s, ow, m, m_in, pl, R, 1, top, bot, wq, bias, vmin, vmax);
   if (m_in) {
     dw2_block(rows, out, &s, ow, m, 1, pl, R, DW2_RIGHT, top, bot, wq, bias, vmin, vmax);
   } else {
@@ -208,7 +359,13 @@ DW2_INLINE void dw2_channel(const float* in, float* out, size_t in_h, size_t w, 
   size_t oy = 0;
   for (; oy + 2 <= out_h; oy += 2) {
     const float* rows[5];
-    for (int r = 0; r < 5; ++r) rows[r] = dwn_row(in, (ptrdiff_t)(2 * oy) - pad_top + r, in_h, w);
+    const ptrdiff_t iy = (ptrdiff_t)(2 * oy) - pad_top;
+    if (iy >= 0 && iy + 5 <= (ptrdiff_t)in_h) {
+      rows[0] = in + (size_t)iy * w;
+      for (int r = 1; r < 5; ++r) rows[r] = rows[r - 1] + w;
+    } else {
+      for (int r = 0; r < 5; ++r) rows[r] = dwn_row(in, iy + r, in_h, w);
+    }
     float* const o[2] = {out + oy * ow, out + (oy + 1) * ow};
     dw2_pass_tb(rows, o, ow, m, m_in, pl, 2, wt);
   }
