@@ -200,9 +200,7 @@ TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode
                            tsp_weight_declared_block(&source));
   tsp_activation_clamp(params->activation, &op->clamp);
   op->kernel = tsp_spmm_select(plan->kernels, op->block, op->in_channels);
-  for (int t = 0; t < TSP_SPMM_TILES; ++t)
-    if (plan->kernels->spmm[op->block == 4 ? 2 : op->block == 2 ? 1 : 0][t] == op->kernel)
-      op->tile = plan->kernels->spmm_tile[t];
+  op->tile = tsp_spmm_tile_of(plan->kernels, op->block, op->kernel);
   int packed = tsp_spmm_chunks_pack(
       dense, bias, op->out_channels, op->in_channels, op->block, sizeof(float),
       tsp_spmm_chunk_channels(plan->kernels, op->block, op->tile, op->in_channels), &op->chunks);

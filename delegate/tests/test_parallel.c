@@ -64,7 +64,7 @@ static void check_spmm(const tsp_kernel_table* table, uint32_t out_channels, uin
     }
     for (int t = 0; t < TSP_SPMM_TILES; ++t) {
       const tsp_spmm_fn kernel = table->spmm[bi][t];
-      const size_t tile = table->spmm_tile[t];
+      const size_t tile = table->spmm_tile[bi][t];
       tsp_spmm_chunks_run(&chunks, kernel, tile, TSP_SPMM_ALL_ROWS, ld, input, want,
                           ld * sizeof(float), &clamp);
       const uint32_t groups = chunks.packed[0].view.full_groups + chunks.packed[0].view.tail_rows;
@@ -242,7 +242,7 @@ static void test_post(const tsp_kernel_table* table, tsp_rng* rng) {
   table->spmm[1][0](ld, &chunks.packed[0].view, input, want, ld * sizeof(float), &none);
   table->vswish(out_channels * ld, want, want, &none);
   for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
-    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[0], &chunks, ld, input,
+    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[1][0], &chunks, ld, input,
                       got, ld * sizeof(float), &none, table->vswish);
     test_record(same_bits("spmm + swish", got, want, out_channels * ld));
   }
