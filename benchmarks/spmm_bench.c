@@ -225,7 +225,7 @@ int main(int argc, char** argv) {
         samples* v = &s[(a * 3 + b) * CHOICES + c];
         const double ms = median(v->total, runs) * 1e-3;
         char tile[16];
-        if (c < TSP_SPMM_TILES) snprintf(tile, sizeof(tile), "%zu", t->spmm_tile[c]);
+        if (c < TSP_SPMM_TILES) snprintf(tile, sizeof(tile), "%zu", t->spmm_tile[b][c]);
         else snprintf(tile, sizeof(tile), "select");
         printf("%-7s %-5d %-9s %9.3f %13.1f %13.1f\n", tsp_isa_name(isas[a]), 1 << b, tile, ms,
                nnz_flops / ms * 1e-6, dense_flops / ms * 1e-6);
@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
           }
           printf("  %4u->%-4u @%5u:", kLayers[i].in, kLayers[i].out, kLayers[i].hw);
           for (int c = 0; c < TSP_SPMM_TILES; ++c) {
-            printf("  %3zu: %8.1f%c%c", t->spmm_tile[c], m[c], c == best ? '*' : ' ',
+            printf("  %3zu: %8.1f%c%c", t->spmm_tile[b][c], m[c], c == best ? '*' : ' ',
                    t->spmm[b][c] == sel ? 's' : ' ');
           }
           printf("\n");

@@ -191,11 +191,7 @@ int main(int argc, char** argv) {
     const layer_shape* l = &layers[i];
     d[i].ld = tsp_chw_ld(l->hw);
     d[i].fn = tsp_spmm_select(t, block, l->in);
-    d[i].tile = 0;
-    for (int c = 0; c < TSP_SPMM_TILES; ++c) {
-      const int b = block == 1 ? 0 : block == 2 ? 1 : 2;
-      if (t->spmm[b][c] == d[i].fn) d[i].tile = t->spmm_tile[c];
-    }
+    d[i].tile = tsp_spmm_tile_of(t, block, d[i].fn);
     d[i].in[0] = l->in;
     d[i].in[1] = l1_channels(l->in, d[i].tile, (1.0 - SPARSITY) * l->in);
     d[i].output = xalloc((size_t)l->out * d[i].ld * sizeof(float));

@@ -20,10 +20,11 @@ typedef struct {
   tsp_isa isa;
   const char* name;
   /* spmm[b][t]: output-channel block 1, 2, 4 (b = 0, 1, 2) by tile t, small
-   * to large; tile widths in spmm_tile. The scalar table repeats its one
-   * kernel. */
+   * to large; spmm_tile[b][t] is its tile width in columns (per block: NEON
+   * runs 32 columns at blocks 1 and 2, 16 at block 4). The scalar table
+   * repeats its one kernel. */
   tsp_spmm_fn spmm[3][TSP_SPMM_TILES];
-  size_t spmm_tile[TSP_SPMM_TILES];
+  size_t spmm_tile[3][TSP_SPMM_TILES];
   tsp_dwconv2d_chw_fn dwconv3x3s1, dwconv3x3s2, dwconv5x5s1, dwconv5x5s2;
   tsp_conv_hwc2chw_fn conv3x3s2c3;
   tsp_gavgpool_chw_fn gavgpool;
@@ -55,5 +56,8 @@ double tsp_fma_peak_gflops(const tsp_kernel_table* table);
  * tile of the input (in_channels x tile floats) stays in L1/L2. */
 tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
                             uint32_t in_channels);
+/* The tile width (columns) of a kernel of the table's row for `block`, or 0
+ * when fn is not in that row. */
+size_t tsp_spmm_tile_of(const tsp_kernel_table* table, uint32_t block, tsp_spmm_fn fn);
 
 #endif /* TFLITE_SPARSE_DISPATCH_H_ */

@@ -34,6 +34,8 @@ void f32_spmm_8x4__neon(size_t nc, const tsp_spmm_weights* w, const float* input
 void f32_spmm_16x1__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_spmm_16x2__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
 void f32_spmm_16x4__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_32x1__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
+void f32_spmm_32x2__neon(size_t nc, const tsp_spmm_weights* w, const float* input, float* output, size_t output_stride, const tsp_minmax* clamp);
 
 /* Depthwise 2-D convolution, CHW, all channels of an image per call. */
 void f32_dwconv2d_chw_3x3s1__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const float* input, size_t input_stride, const float* weights, float* output, size_t output_stride, const tsp_minmax* clamp);

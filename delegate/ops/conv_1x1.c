@@ -207,9 +207,7 @@ TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode
     return tsp_plan_fail(plan, "out of memory packing 1x1 conv (node %d)", node_index);
   }
   op->kernel = tsp_spmm_select(plan->kernels, op->block, op->in_channels);
-  for (int t = 0; t < TSP_SPMM_TILES; ++t)
-    if (plan->kernels->spmm[op->block == 4 ? 2 : op->block == 2 ? 1 : 0][t] == op->kernel)
-      op->tile = plan->kernels->spmm_tile[t];
+  op->tile = tsp_spmm_tile_of(plan->kernels, op->block, op->kernel);
 
   int in = tsp_builder_input_chw(builder, tsp_node_input(node, 0));
   int out = tsp_builder_output_chw(builder, node->outputs->data[0]);

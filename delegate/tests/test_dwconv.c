@@ -247,6 +247,28 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
       check_shape_c(ks, &same, 2, &kClamps[(counter++) % 3], rng);
     }
   }
+  /* Heights 1..7, widths 1..40, pads 0 and 1 on each side and every output
+   * size, stride 2 (the NEON kernel's fast path: pad_left 0/1, the last window
+   * ending inside or one column past the row, left / interior / overlapping
+   * right vectors, odd and even output heights, top / bottom rows outside). */
+  for (size_t h = 1; h <= 7 && ks->stride == 2; ++h) {
+    for (size_t w = 1; w <= 40; ++w) {
+      for (size_t pt = 0; pt <= 1; ++pt) {
+        for (size_t pl = 0; pl <= 1; ++pl) {
+          size_t oh[5], ow[5];
+          const size_t nh = out_sizes(h, pt, ks->k, ks->stride, oh);
+          const size_t nw = out_sizes(w, pl, ks->k, ks->stride, ow);
+          for (size_t a = 0; a < nh; ++a) {
+            for (size_t b = 0; b < nw; ++b) {
+              const shape s = {h, w, oh[a], ow[b], pt, pl};
+              check_shape_c(ks, &s, 1 + (counter % 3), &kClamps[counter % 3], rng);
+              ++counter;
+            }
+          }
+        }
+      }
+    }
+  }
   for (size_t w = 14; w <= 52; ++w) {
     for (size_t p = 0; p <= 2; ++p) {
       const shape s = {9, w, (9 + 2 * p - ks->k) / ks->stride + 1,

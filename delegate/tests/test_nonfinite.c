@@ -84,7 +84,7 @@ static void test_spmm(const tsp_kernel_table* simd, tsp_rng* rng) {
         for (size_t i = 0; i < (size_t)out * nc; ++i) got[i] = -7.0f;
         simd->spmm[b][t](nc, &p.view, x, got, nc * sizeof(float), &kClamps[c]);
         snprintf(what, sizeof what, "%s spmm block %u tile %zu clamp %s", simd->name, blocks[b],
-                 simd->spmm_tile[t], kClampNames[c]);
+                 simd->spmm_tile[b][t], kClampNames[c]);
         expect_close(what, got, ref, (size_t)out * nc, 1e-5f, 1e-4f);
       }
       tsp_spmm_release(&p);

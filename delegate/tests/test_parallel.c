@@ -60,7 +60,7 @@ static void check_spmm(const tsp_kernel_table* table, uint32_t out_channels, uin
   const uint32_t bi = block == 4 ? 2 : block == 2 ? 1 : 0;
   for (int t = 0; t < TSP_SPMM_TILES; ++t) {
     const tsp_spmm_fn kernel = table->spmm[bi][t];
-    const size_t tile = table->spmm_tile[t];
+    const size_t tile = table->spmm_tile[bi][t];
     kernel(ld, &packed.view, input, want, ld * sizeof(float), &clamp);
     const uint32_t groups = packed.view.full_groups + packed.view.tail_rows;
     const size_t counts[] = {tsp_spmm_parts_for(ld, tile, groups), 1, 3, groups + 2};
@@ -236,7 +236,7 @@ static void test_post(const tsp_kernel_table* table, tsp_rng* rng) {
   table->spmm[1][0](ld, &packed.view, input, want, ld * sizeof(float), &none);
   table->vswish(out_channels * ld, want, want, &none);
   for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
-    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[0], &parts, ld, input,
+    tsp_parallel_spmm(g_pools[threads], table->spmm[1][0], table->spmm_tile[1][0], &parts, ld, input,
                       got, ld * sizeof(float), &none, table->vswish);
     test_record(same_bits("spmm + swish", got, want, out_channels * ld));
   }

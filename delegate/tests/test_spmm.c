@@ -40,7 +40,8 @@ static const spmm_kernel kKernels[] = {
     K(4, 4, neon, TSP_ISA_NEON),      K(8, 1, neon, TSP_ISA_NEON),
     K(8, 2, neon, TSP_ISA_NEON),      K(8, 4, neon, TSP_ISA_NEON),
     K(16, 1, neon, TSP_ISA_NEON),     K(16, 2, neon, TSP_ISA_NEON),
-    K(16, 4, neon, TSP_ISA_NEON),
+    K(16, 4, neon, TSP_ISA_NEON),     K(32, 1, neon, TSP_ISA_NEON),
+    K(32, 2, neon, TSP_ISA_NEON),
 #endif
     {"none", NULL, TSP_ISA_SCALAR, 0}, /* keeps the array non-empty; skipped */
 };
@@ -288,7 +289,8 @@ static void run_case(tsp_rng* rng, const spmm_case* c, const int* isa_ok) {
 static void test_kernels(const int* isa_ok) {
   tsp_rng rng;
   rng_seed(&rng, 2);
-  const size_t ncs[] = {1, 3, 7, 15, 16, 17, 31, 33, 63, 65, 100, 196, 197};
+  /* Around the 4/8/16/32-column tiles and every remainder path of each. */
+  const size_t ncs[] = {1, 3, 7, 15, 16, 17, 31, 33, 48, 63, 65, 100, 127, 196, 197};
   const uint32_t outs[] = {1, 3, 5, 7, 30}, ins[] = {0, 1, 3, 17, 64};
   const float sparsities[] = {0.0f, 0.5f, 0.9f, 1.0f};
   size_t n = 0;
@@ -360,7 +362,16 @@ static void fill_table(tsp_kernel_table* t, tsp_isa isa) {
                                {stub_0x4, stub_1x4, stub_2x4}};
   memcpy(t->spmm, k, sizeof(k));
   const size_t vector = isa == TSP_ISA_AVX512 ? 16 : isa == TSP_ISA_AVX2 ? 8 : 4;
-  for (int i = 0; i < TSP_SPMM_TILES; ++i) t->spmm_tile[i] = vector << i;
+  t->lanes = vector;
+  for (int b = 0; b < 3; ++b) {
+    for (int i = 0; i < TSP_SPMM_TILES; ++i) t->spmm_tile[b][i] = vector << i;
+  }
+  /* NEON's rows (dispatch.c): 8/16/32 columns at blocks 1 and 2. */
+  if (isa == TSP_ISA_NEON) {
+    for (int b = 0; b < 2; ++b) {
+      for (int i = 0; i < TSP_SPMM_TILES; ++i) t->spmm_tile[b][i] = 8u << i;
+    }
+  }
 }
 
 static int tile_of(const tsp_kernel_table* t, int b, tsp_spmm_fn fn) {
@@ -403,20 +414,31 @@ static void test_select(void) {
   EXPECT(tsp_spmm_select(&t, 1, 512) == stub_2x1);
   EXPECT(tsp_spmm_select(&t, 2, 512) == stub_2x2);
   EXPECT(tsp_spmm_select(&t, 4, 512) == stub_1x4);
-  /* NEON: 32 registers, so 16x4 (16 accumulators) is one pass: the widest
-   * tile for every block at MobileNet widths. */
+  /* NEON: 32 registers, so 32x1 / 32x2 (8 / 16 accumulators) and 16x4 (16)
+   * are one pass: the widest tile of every block at MobileNet widths. The
+   * vector is the ISA's (4 floats), not the row's narrowest tile (8 at
+   * blocks 1 and 2): counted from tile[0], 32x2 would look like 8
+   * accumulators and 32x4 like 16. */
   fill_table(&t, TSP_ISA_NEON);
   EXPECT(tsp_spmm_select(&t, 1, 1024) == stub_2x1);
   EXPECT(tsp_spmm_select(&t, 2, 1024) == stub_2x2);
   EXPECT(tsp_spmm_select(&t, 4, 1024) == stub_2x4);
+  EXPECT(tsp_spmm_tile_of(&t, 1, stub_2x1) == 32 && tsp_spmm_tile_of(&t, 4, stub_2x4) == 16);
+  EXPECT(tsp_spmm_tile_of(&t, 4, stub_2x1) == 0 && tsp_spmm_tile_of(&t, 3, stub_2x1) == 0);
+  t.spmm_tile[2][2] = 32; /* a 32x4 would need 32 accumulators: not taken */
+  EXPECT(tsp_spmm_select(&t, 4, 1024) == stub_1x4);
 #ifdef TSP_TEST_NEON
-  /* The build's own table: NEON kernels, tiles 4/8/16. */
+  /* The build's own table: NEON kernels, tiles 8/16/32 at blocks 1 and 2,
+   * 4/8/16 at block 4. */
   const tsp_kernel_table* neon = tsp_kernels(TSP_ISA_NEON);
   EXPECT(neon != NULL && tsp_isa_best() == TSP_ISA_NEON);
   if (neon != NULL) {
-    EXPECT(neon->spmm_tile[0] == 4 && neon->spmm_tile[2] == 16);
+    EXPECT(neon->spmm_tile[0][0] == 8 && neon->spmm_tile[0][2] == 32);
+    EXPECT(neon->spmm_tile[1][2] == 32 && neon->spmm_tile[2][0] == 4 && neon->spmm_tile[2][2] == 16);
     EXPECT(tsp_spmm_select(neon, 4, 512) == f32_spmm_16x4__neon);
-    EXPECT(tsp_spmm_select(neon, 1, 32) == f32_spmm_16x1__neon);
+    EXPECT(tsp_spmm_select(neon, 2, 512) == f32_spmm_32x2__neon);
+    EXPECT(tsp_spmm_select(neon, 1, 32) == f32_spmm_32x1__neon);
+    EXPECT(tsp_spmm_tile_of(neon, 1, f32_spmm_32x1__neon) == 32);
   }
 #else
   EXPECT(!tsp_isa_supported(TSP_ISA_NEON) && tsp_kernels(TSP_ISA_NEON) == NULL);

@@ -3,7 +3,7 @@
  *
  * Include once from a __neon.c file after defining:
  *   SPMM_NAME  the function name, e.g. f32_spmm_16x4__neon
- *   SPMM_V     vectors of 4 columns per tile (1, 2, 4: tiles 4, 8, 16)
+ *   SPMM_V     vectors of 4 columns per tile (1, 2, 4, 8: tiles 4, 8, 16, 32)
  *   SPMM_B     output-channel block (1, 2, 4)
  *
  * Same structure as the x86 templates: column tiles outside, output groups
@@ -12,7 +12,9 @@
  * 4 cycles, two FMA pipes on the big cores).
  *
  * NEON has 32 vector registers, so every tile fits one register pass: 16x4
- * is 16 accumulators + 4 input vectors + 1 weight vector. The block's weights
+ * is 16 accumulators + 4 input vectors + 1 weight vector, 32x2 is 16
+ * accumulators + 8 input vectors + 1 weight half-vector. Input rows of 4 or
+ * 8 vectors come in ld1 {4 regs} loads (one instruction per 16 columns). The block's weights
  * of one non-zero are one vector (block 4) or half-vector (block 2) load and
  * multiply by element (fmla v.4s, v.4s, w.s[r]), so a non-zero costs SPMM_V
  * input loads, one weight load and one diff load.
@@ -76,9 +78,19 @@ SPMMN_INLINE float32x4_t spmmn_fma_lane2(float32x4_t acc, float32x4_t x, float32
 }
 
 /* Loads the nv vectors of one input row at p; the last holds only `tail`
- * columns when tail != 0. */
+ * columns when tail != 0 (nv is 1 then). */
 SPMMN_INLINE void spmmn_load(const int nv, const int tail, const float* p, float32x4_t* x) {
+  if (nv % 4 == 0 && !tail) {
+    /* One ld1 {4 regs} for the first 16 columns; the rest plain (paired
+     * into ldp): with two ld1 {4 regs}, GCC 12 puts both in the same four
+     * registers and moves the first four vectors out. */
+    const float32x4x4_t v = vld1q_f32_x4(p);
+    x[0] = v.val[0], x[1] = v.val[1], x[2] = v.val[2], x[3] = v.val[3];
 #pragma GCC unroll 4
+    for (int i = 4; i < nv; ++i) x[i] = vld1q_f32(p + 4 * i);
+    return;
+  }
+#pragma GCC unroll 8
   for (int i = 0; i < nv; ++i) {
     x[i] = (tail && i == nv - 1) ? spmmn_load_part(p + 4 * i, tail) : vld1q_f32(p + 4 * i);
   }
@@ -89,28 +101,28 @@ SPMMN_INLINE void spmmn_fma(const int nv, const int rows, const float* w, const 
                             float32x4_t* acc) {
   if (rows == 4) {
     const float32x4_t wv = vld1q_f32(w);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int r = 0; r < 4; ++r) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < nv; ++i) acc[r * nv + i] = spmmn_fma_lane4(acc[r * nv + i], x[i], wv, r);
     }
   } else if (rows == 2) {
     const float32x2_t wv = vld1_f32(w);
 #pragma GCC unroll 2
     for (int r = 0; r < 2; ++r) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < nv; ++i) acc[r * nv + i] = spmmn_fma_lane2(acc[r * nv + i], x[i], wv, r);
     }
   } else {
     const float w0 = *w;
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < nv; ++i) acc[i] = vfmaq_n_f32(acc[i], x[i], w0);
   }
 }
 
 SPMMN_INLINE const float* spmmn_step(const int nv, const int rows, const int tail, const float* in,
                                      int32_t diff, const float* w, float32x4_t* acc) {
-  float32x4_t x[4];
+  float32x4_t x[8];
   spmmn_load(nv, tail, in, x);
   spmmn_fma(nv, rows, w, x, acc);
   return spmmn_advance(in, diff);
@@ -128,10 +140,10 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
   const float* v = *vals_io;
   const int32_t* d = *diffs_io;
   float32x4_t acc[SPMMN_MAX_ACC];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < rows; ++r) {
     const float32x4_t b = vld1q_dup_f32(v + r);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < nv; ++i) acc[r * nv + i] = b;
   }
 #pragma GCC unroll 16
@@ -143,11 +155,11 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
 #pragma GCC unroll 2
       for (int q = 0; q < sets; q += 4) {
         const float32x4_t wq = vld1q_f32(v + q);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int s = q; s < q + 4; ++s) {
-          float32x4_t x[4];
+          float32x4_t x[8];
           spmmn_load(nv, tail, in, x);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
           for (int i = 0; i < nv; ++i) {
             acc[s * tile + i] = spmmn_fma_lane4(acc[s * tile + i], x[i], wq, s - q);
           }
@@ -158,6 +170,23 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
       d += sets;
     }
   } else {
+    if (rows == 1 && sets == 1 && nv >= 8) {
+      /* One set already runs nv >= 8 chains: 4 non-zeros per step, their
+       * weights in one vector load, each multiplied by its lane. */
+      for (; k >= 4; k -= 4) {
+        const float32x4_t wq = vld1q_f32(v);
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; ++s) {
+          float32x4_t x[8];
+          spmmn_load(nv, tail, in, x);
+#pragma GCC unroll 8
+          for (int i = 0; i < nv; ++i) acc[i] = spmmn_fma_lane4(acc[i], x[i], wq, s);
+          in = spmmn_advance(in, d[s]);
+        }
+        v += 4;
+        d += 4;
+      }
+    }
     for (; k >= (uint32_t)sets; k -= (uint32_t)sets) {
 #pragma GCC unroll 8
       for (int s = 0; s < sets; ++s) {
@@ -185,10 +214,10 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
 #pragma GCC unroll 16
     for (int j = 0; j < tile; ++j) acc[j] = vaddq_f32(acc[j], acc[j + tile]);
   }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int r = 0; r < rows; ++r) {
     float* o = (float*)((char*)out + r * output_stride);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < nv; ++i) {
       const float32x4_t y = vminq_f32(vmaxq_f32(acc[r * nv + i], vmin), vmax);
       if (tail && i == nv - 1) {
@@ -208,13 +237,16 @@ SPMMN_INLINE const float* spmmn_group_sets(const int nv, const int rows, const i
  * one vector load and multiply by lane: a load saved per non-zero and the
  * loop amortized over 4. Short groups (the 32- and 64-channel layers hold 3-6
  * non-zeros a row at 90%) keep fewer sets: their cost is the per-group
- * set-up and reduction, which more sets would grow. */
+ * set-up and reduction, which more sets would grow. A tile of 8 vectors
+ * (32x1) already has 8 chains in its one set (4 sets would need 32
+ * accumulators): it keeps one set and takes the weights 4 at a time there
+ * (spmmn_group_sets). */
 SPMMN_INLINE const float* spmmn_group(const int nv, const int rows, const int tail, uint32_t count,
                                       const float** vals_io, const int32_t** diffs_io,
                                       const float* in, float* out, size_t output_stride,
                                       float32x4_t vmin, float32x4_t vmax) {
   const int sets = SPMMN_SETS(nv * rows);
-  if (rows == 1 && sets < 4 && count >= 8) {
+  if (rows == 1 && sets < 4 && 4 * nv <= SPMMN_MAX_ACC && count >= 8) {
     return spmmn_group_sets(nv, rows, tail, 4, count, vals_io, diffs_io, in, out, output_stride,
                             vmin, vmax);
   }
@@ -250,7 +282,10 @@ SPMMN_INLINE void spmmn_columns(const int nv, const int block, const int tail, s
                                      float32x4_t vmin, float32x4_t vmax) {                    \
     spmmn_columns(nv, SPMM_B, tail, col, w, input, output, output_stride, vmin, vmax);        \
   }
-#if SPMM_V == 4
+#if SPMM_V == 8
+SPMMN_INSTANCE(8, 8, 0)
+#endif
+#if SPMM_V >= 4
 SPMMN_INSTANCE(4, 4, 0)
 #endif
 #if SPMM_V >= 2
@@ -272,7 +307,13 @@ void SPMM_NAME(size_t nc, const tsp_spmm_weights* w, const float* input, float* 
   for (; col + 4 * SPMM_V <= nc; col += 4 * SPMM_V) {
     SPMMN_CAT(spmmn_columns_, SPMM_V)(col, w, input, output, output_stride, vmin, vmax);
   }
-#if SPMM_V == 4
+#if SPMM_V == 8
+  if (nc - col >= 16) {
+    spmmn_columns_4(col, w, input, output, output_stride, vmin, vmax);
+    col += 16;
+  }
+#endif
+#if SPMM_V >= 4
   if (nc - col >= 8) {
     spmmn_columns_2(col, w, input, output, output_stride, vmin, vmax);
     col += 8;

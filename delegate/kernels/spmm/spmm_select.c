@@ -37,10 +37,10 @@ static size_t max_accumulators(tsp_isa isa) {
   return isa == TSP_ISA_AVX512 || isa == TSP_ISA_NEON ? 16 : 8;
 }
 
-static int tile_fits(const tsp_kernel_table* table, int t, uint32_t block,
+static int tile_fits(const tsp_kernel_table* table, int b, int t, uint32_t block,
                      uint32_t in_channels) {
-  const size_t tile = table->spmm_tile[t];
-  const size_t vector = table->spmm_tile[0]; /* the narrowest tile is one vector */
+  const size_t tile = table->spmm_tile[b][t];
+  const size_t vector = table->lanes; /* floats per vector register of the ISA */
   const int strip_ok = (size_t)in_channels * tile * sizeof(float) <= SPMM_STRIP_BUDGET ||
                        t <= TSP_SPMM_TILES / 2;
   return strip_ok && tile / vector * block <= max_accumulators(table->isa);
@@ -51,7 +51,16 @@ tsp_spmm_fn tsp_spmm_select(const tsp_kernel_table* table, uint32_t block,
   const int b = block_index(block);
   if (table == NULL || b < 0) return NULL;
   for (int t = TSP_SPMM_TILES - 1; t > 0; --t) {
-    if (tile_fits(table, t, block, in_channels)) return table->spmm[b][t];
+    if (tile_fits(table, b, t, block, in_channels)) return table->spmm[b][t];
   }
   return table->spmm[b][0];
+}
+
+size_t tsp_spmm_tile_of(const tsp_kernel_table* table, uint32_t block, tsp_spmm_fn fn) {
+  const int b = block_index(block);
+  if (table == NULL || b < 0) return 0;
+  for (int t = 0; t < TSP_SPMM_TILES; ++t) {
+    if (table->spmm[b][t] == fn) return table->spmm_tile[b][t];
+  }
+  return 0;
 }
