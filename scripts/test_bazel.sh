@@ -52,7 +52,7 @@ fi
 
 so=bazel-bin/libtflite_sparse_delegate.so
 exported=$(nm -D --defined-only "$so" | awk '$2 == "T" {print $3}' | sort | tr '\n' ' ')
-expected="tflite_plugin_create_delegate tflite_plugin_destroy_delegate tflite_sparse_delegate_report "
+expected="tflite_plugin_create_delegate tflite_plugin_destroy_delegate tflite_sparse_delegate_report tflite_sparse_fma_peak_gflops "
 echo "== bazel: built $so in ${elapsed}s (build + tests)"
 grep -E '^//:test_' "$log" | sed 's/^/   /'
 grep -E '^Executed ' "$log" | sed 's/^/   /'

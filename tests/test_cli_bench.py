@@ -131,3 +131,20 @@ def test_models_with_different_inputs_are_named(capsys, models):
 def test_runs_and_warmup_must_be_positive(capsys, models):
     code, _, err = _run(capsys, "bench", models["dense"], models["sparse"], "--warmup", "0")
     assert code == 1 and "--warmup 0" in err
+
+
+def test_fma_peak_probe_names_what_this_cpu_runs():
+    """The peak the benchmarks divide by: positive for every ISA this CPU runs,
+    the SIMD one above the scalar one, and 0.0 for one it cannot run or an
+    unknown name (never a made-up number)."""
+    from delegate_helpers import cpu_has_isa
+
+    scalar = bench.fma_peak_gflops("scalar")
+    assert scalar > 0.0
+    for isa in ("avx2", "avx512", "neon"):
+        peak = bench.fma_peak_gflops(isa)
+        if cpu_has_isa(isa):
+            assert peak > 2.0 * scalar, (isa, peak, scalar)
+        else:
+            assert peak == 0.0, isa
+    assert bench.fma_peak_gflops("sse9") == 0.0
