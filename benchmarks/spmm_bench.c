@@ -30,18 +30,9 @@
 #include "kernels.h"
 
 #include "bench_util.h"
+#include "mobilenet_v1_pw_layers.h"
 
-typedef struct {
-  uint32_t in, out, hw;
-} layer_shape;
-
-static const layer_shape kLayers[] = {
-    {32, 64, 112 * 112},  {64, 128, 56 * 56},   {128, 128, 56 * 56}, {128, 256, 28 * 28},
-    {256, 256, 28 * 28},  {256, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 512, 14 * 14},
-    {512, 512, 14 * 14},  {512, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 1024, 7 * 7},
-    {1024, 1024, 7 * 7},
-};
-#define NUM_LAYERS (sizeof(kLayers) / sizeof(kLayers[0]))
+#define NUM_LAYERS NUM_POINTWISE_LAYERS
 #define SPARSITY 0.9
 #define MAX_RUNS 1000
 /* Tile choice: TSP_SPMM_TILES fixed tiles, then the tsp_spmm_select rule. */
@@ -54,33 +45,8 @@ typedef struct {
   size_t ld[NUM_LAYERS];
 } bench_data;
 
-static uint64_t rng_next(uint64_t* s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 7;
-  *s ^= *s << 17;
-  return *s;
-}
-
-/* Uniform in [0, 1). */
-static double rng_unit(uint64_t* s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
-
-/* Normal floats in [-1, -0.05] U [0.05, 1]: never zero nor denormal. */
-static float rng_value(uint64_t* s) {
-  const float m = (float)(0.05 + 0.95 * rng_unit(s));
-  return rng_next(s) & 1 ? m : -m;
-}
-
-static void* xalloc(size_t bytes) {
-  void* p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!p) {
-    fprintf(stderr, "out of memory\n");
-    exit(1);
-  }
-  return p;
-}
-
 /* Dense weights with block x 1 tiles zeroed with probability SPARSITY. */
-static float* make_weights(uint64_t* rng, const layer_shape* l, uint32_t block) {
+static float* make_weights(uint64_t* rng, const pw_layer* l, uint32_t block) {
   float* w = xalloc((size_t)l->out * l->in * sizeof(float));
   for (uint32_t r0 = 0; r0 < l->out; r0 += block) {
     for (uint32_t ci = 0; ci < l->in; ++ci) {
@@ -97,7 +63,7 @@ static void setup(bench_data* d) {
   uint64_t rng = 0x9E3779B97F4A7C15ull;
   const uint32_t blocks[3] = {1, 2, 4};
   for (size_t i = 0; i < NUM_LAYERS; ++i) {
-    const layer_shape* l = &kLayers[i];
+    const pw_layer* l = &kPointwiseLayers[i];
     d->ld[i] = tsp_chw_ld(l->hw);
     d->input[i] = xalloc(l->in * d->ld[i] * sizeof(float));
     d->output[i] = xalloc(l->out * d->ld[i] * sizeof(float));
@@ -144,10 +110,10 @@ static float run_network(const bench_data* d, const tsp_kernel_table* t, int b, 
   const tsp_minmax clamp = {0.0f, 6.0f};
   float sink = 0.0f;
   for (size_t i = 0; i < NUM_LAYERS; ++i) {
-    const tsp_spmm_fn fn = choose(t, b, choice, kLayers[i].in);
-    const size_t nc = nc_hw ? kLayers[i].hw : d->ld[i];
+    const tsp_spmm_fn fn = choose(t, b, choice, kPointwiseLayers[i].in);
+    const size_t nc = nc_hw ? kPointwiseLayers[i].hw : d->ld[i];
     const size_t stride = d->ld[i] * sizeof(float);
-    sink += touch(d->input[i], kLayers[i].in * d->ld[i]);
+    sink += touch(d->input[i], kPointwiseLayers[i].in * d->ld[i]);
     if (warm) fn(nc, &d->packed[b][i].view, d->input[i], d->output[i], stride, &clamp);
     const double t0 = now_us();
     fn(nc, &d->packed[b][i].view, d->input[i], d->output[i], stride, &clamp);
@@ -160,7 +126,7 @@ static float run_network(const bench_data* d, const tsp_kernel_table* t, int b, 
 static void count_flops(const bench_data* d, int b, double* nnz_flops, double* dense_flops) {
   *nnz_flops = *dense_flops = 0.0;
   for (size_t i = 0; i < NUM_LAYERS; ++i) {
-    const layer_shape* l = &kLayers[i];
+    const pw_layer* l = &kPointwiseLayers[i];
     *nnz_flops += 2.0 * d->packed[b][i].nnz_blocks * (1u << b) * l->hw;
     *dense_flops += 2.0 * l->in * l->out * l->hw;
   }
@@ -242,12 +208,12 @@ int main(int argc, char** argv) {
         for (size_t i = 0; i < NUM_LAYERS; ++i) {
           double m[TSP_SPMM_TILES];
           int best = 0;
-          const tsp_spmm_fn sel = tsp_spmm_select(t, 1u << b, kLayers[i].in);
+          const tsp_spmm_fn sel = tsp_spmm_select(t, 1u << b, kPointwiseLayers[i].in);
           for (int c = 0; c < TSP_SPMM_TILES; ++c) {
             m[c] = median(s[(a * 3 + b) * CHOICES + c].layer[i], runs);
             if (m[c] < m[best]) best = c;
           }
-          printf("  %4u->%-4u @%5u:", kLayers[i].in, kLayers[i].out, kLayers[i].hw);
+          printf("  %4u->%-4u @%5u:", kPointwiseLayers[i].in, kPointwiseLayers[i].out, kPointwiseLayers[i].hw);
           for (int c = 0; c < TSP_SPMM_TILES; ++c) {
             printf("  %3zu: %8.1f%c%c", t->spmm_tile[b][c], m[c], c == best ? '*' : ' ',
                    t->spmm[b][c] == sel ? 's' : ' ');

@@ -29,44 +29,14 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "mobilenet_v1_pw_layers.h"
 #include "dispatch.h"
 #include "kernels.h"
 
-typedef struct {
-  uint32_t in, out, hw;
-} layer_shape;
-
-static const layer_shape kMobileNetV1[] = {
-    {32, 64, 112 * 112},  {64, 128, 56 * 56},   {128, 128, 56 * 56}, {128, 256, 28 * 28},
-    {256, 256, 28 * 28},  {256, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 512, 14 * 14},
-    {512, 512, 14 * 14},  {512, 512, 14 * 14},  {512, 512, 14 * 14}, {512, 1024, 7 * 7},
-    {1024, 1024, 7 * 7},
-};
 #define MAX_LAYERS 32
 #define SPARSITY 0.9
 #define MAX_RUNS 1000
 enum { NET, WARM, L1, WAYS };
-
-static uint64_t rng_next(uint64_t* s) {
-  *s ^= *s << 13;
-  *s ^= *s >> 7;
-  *s ^= *s << 17;
-  return *s;
-}
-static double rng_unit(uint64_t* s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
-static float rng_value(uint64_t* s) {
-  const float m = (float)(0.05 + 0.95 * rng_unit(s));
-  return rng_next(s) & 1 ? m : -m;
-}
-
-static void* xalloc(size_t bytes) {
-  void* p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!p) {
-    fprintf(stderr, "out of memory\n");
-    exit(1);
-  }
-  return p;
-}
 
 typedef struct {
   tsp_spmm_packed packed[2]; /* [0]: real shape (net, warm); [1]: l1 */
@@ -148,13 +118,13 @@ static double run_way(layer_data* d, int way, float* sink) {
 int main(int argc, char** argv) {
   int runs = 30;
   uint32_t block = 1;
-  static layer_shape layers[MAX_LAYERS];
+  static pw_layer layers[MAX_LAYERS];
   size_t num_layers = 0;
   tsp_isa isa = tsp_isa_best();
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
     else if (strcmp(argv[i], "--shape") == 0 && i + 1 < argc && num_layers < MAX_LAYERS) {
-      layer_shape* l = &layers[num_layers++];
+      pw_layer* l = &layers[num_layers++];
       if (sscanf(argv[++i], "%ux%u@%u", &l->in, &l->out, &l->hw) != 3 || !l->in || !l->out ||
           !l->hw) {
         fprintf(stderr, "--shape wants INxOUT@SPATIAL, e.g. 512x512@196\n");
@@ -175,8 +145,8 @@ int main(int argc, char** argv) {
   if (runs < 1 || runs > MAX_RUNS) runs = 30;
   const int default_shapes = num_layers == 0;
   if (default_shapes) {
-    num_layers = sizeof(kMobileNetV1) / sizeof(kMobileNetV1[0]);
-    memcpy(layers, kMobileNetV1, sizeof(kMobileNetV1));
+    num_layers = NUM_POINTWISE_LAYERS;
+    memcpy(layers, kPointwiseLayers, sizeof(kPointwiseLayers));
   }
   const tsp_kernel_table* t = tsp_kernels(isa);
   if (!t || (block != 1 && block != 2 && block != 4)) {
@@ -188,7 +158,7 @@ int main(int argc, char** argv) {
   uint64_t rng = 0x9E3779B97F4A7C15ull;
   static layer_data d[MAX_LAYERS];
   for (size_t i = 0; i < num_layers; ++i) {
-    const layer_shape* l = &layers[i];
+    const pw_layer* l = &layers[i];
     d[i].ld = tsp_chw_ld(l->hw);
     d[i].fn = tsp_spmm_select(t, block, l->in);
     d[i].tile = tsp_spmm_tile_of(t, block, d[i].fn);
@@ -222,7 +192,7 @@ int main(int argc, char** argv) {
          "strip KB", "l1 in", "net", "warm", "l1", "net", "warm", "l1", "bound");
   double total[WAYS] = {0}, flops_total = 0.0;
   for (size_t i = 0; i < num_layers; ++i) {
-    const layer_shape* l = &layers[i];
+    const pw_layer* l = &layers[i];
     double m[WAYS];
     for (int way = 0; way < WAYS; ++way) {
       m[way] = median(us[i][way], (size_t)runs);
