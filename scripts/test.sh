@@ -40,4 +40,5 @@ echo "== Python tests"
 # Run from tests/ so `import tflite_sparse` is the installed package (with its
 # compiled delegate), not the source tree.
 cd tests
-python3 -m pytest -q -p no:cacheprovider "$@"
+# --durations: the slowest tests are named in every CI log (CI time is budgeted).
+python3 -m pytest -q -p no:cacheprovider --durations=15 "$@"

@@ -250,8 +250,10 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
   /* Heights 1..7, widths 1..40, pads 0 and 1 on each side and every output
    * size, stride 2 (the NEON kernel's fast path: pad_left 0/1, the last window
    * ending inside or one column past the row, left / interior / overlapping
-   * right vectors, odd and even output heights, top / bottom rows outside). */
-  for (size_t h = 1; h <= 7 && ks->stride == 2; ++h) {
+   * right vectors, odd and even output heights, top / bottom rows outside).
+   * 3x3 only: 5x5 stride 2 runs the row kernel the sweeps above cover, and
+   * this sweep is the slowest part of the aarch64 ASan run under qemu. */
+  for (size_t h = 1; h <= 7 && ks->stride == 2 && ks->k == 3; ++h) {
     for (size_t w = 1; w <= 40; ++w) {
       for (size_t pt = 0; pt <= 1; ++pt) {
         for (size_t pl = 0; pl <= 1; ++pl) {

@@ -115,8 +115,23 @@ static void test_parked_pool_burns_no_cpu(void) {
   tsp_threadpool_destroy(pool);
 }
 
+/* The thread count once the threads of earlier tests have left /proc (a
+ * joined thread can linger there for a moment, longer under qemu-user):
+ * five equal readings 10 ms apart, within 2 s. */
+static int settled_threads_of_process(void) {
+  int count = threads_of_process(), same = 0;
+  for (int i = 0; i < 200 && same < 5; ++i) {
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    const int now = threads_of_process();
+    same = now == count ? same + 1 : 0;
+    count = now;
+  }
+  return count;
+}
+
 static void test_no_threads_left_behind(void) {
-  const int before = threads_of_process();
+  const int before = settled_threads_of_process();
   for (int i = 0; i < 200; ++i) {
     tsp_threadpool* pool = tsp_threadpool_create(1 + (size_t)(i % 5));
     atomic_int runs[8] = {0};
@@ -124,8 +139,7 @@ static void test_no_threads_left_behind(void) {
     if (i % 2) tsp_threadpool_run(pool, count_item, &job, 8);
     tsp_threadpool_destroy(pool);
   }
-  /* A joined thread can linger in /proc for a moment (longer under
-   * qemu-user): wait up to 2 s for the count to come back. */
+  /* Our own joined threads may linger too: wait up to 2 s for the count. */
   int after = threads_of_process();
   for (int i = 0; i < 200 && after != before; ++i) {
     struct timespec pause = {0, 10 * 1000 * 1000};

@@ -101,16 +101,6 @@ static int dwn_plan(dwn_cols* cols, size_t in_w, size_t out_w, size_t pad_left) 
   return 1;
 }
 
-/* acc + x * (tap t of the weights), tap t being lane t % 4 of wq[t / 4]. */
-DWN_INLINE float32x4_t dwn_fma(float32x4_t acc, float32x4_t x, const float32x4_t* wq, int t) {
-  switch (t & 3) {
-    case 0: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 0);
-    case 1: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 1);
-    case 2: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 2);
-    default: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 3);
-  }
-}
-
 DWN_INLINE float32x4_t dwn_ext(float32x4_t a, float32x4_t b, int n) {
   switch (n) {
     case 0: return a;
@@ -176,7 +166,7 @@ DWN_INLINE void dwn_accumulate(float32x4_t* acc, const float32x4_t* x, int r, in
     const int ky = r - i * DWN_S;
     if (ky < 0 || ky >= DWN_K) continue;
     DWN_UNROLL
-    for (int kx = 0; kx < DWN_K; ++kx) acc[i] = dwn_fma(acc[i], x[kx], wq, ky * DWN_K + kx);
+    for (int kx = 0; kx < DWN_K; ++kx) acc[i] = v_fma_tap(acc[i], x[kx], wq, ky * DWN_K + kx);
   }
 }
 

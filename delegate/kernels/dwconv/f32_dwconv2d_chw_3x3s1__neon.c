@@ -59,16 +59,6 @@ DW1_INLINE void dw1_store(float* p, int g, const float32x4_t* v) {
   for (int i = 0; i < g; ++i) vst1q_f32(p + 4 * i, v[i]);
 }
 
-/* acc + x * tap t (lane t % 4 of wq[t / 4]). */
-DW1_INLINE float32x4_t dw1_fma(float32x4_t acc, float32x4_t x, const float32x4_t* wq, int t) {
-  switch (t & 3) {
-    case 0: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 0);
-    case 1: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 1);
-    case 2: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 2);
-    default: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 3);
-  }
-}
-
 /* Adds input row r's taps (G vectors each) to the output rows that read it. */
 DW1_INLINE void dw1_accumulate(float32x4_t acc[2][4], int R, int G, int r, const float32x4_t* xm,
                                const float32x4_t* x0, const float32x4_t* xp,
@@ -79,9 +69,9 @@ DW1_INLINE void dw1_accumulate(float32x4_t acc[2][4], int R, int G, int r, const
     if (ky < 0 || ky > 2) continue;
     DW1_UNROLL
     for (int g = 0; g < G; ++g) {
-      acc[i][g] = dw1_fma(acc[i][g], xm[g], wq, 3 * ky);
-      acc[i][g] = dw1_fma(acc[i][g], x0[g], wq, 3 * ky + 1);
-      acc[i][g] = dw1_fma(acc[i][g], xp[g], wq, 3 * ky + 2);
+      acc[i][g] = v_fma_tap(acc[i][g], xm[g], wq, 3 * ky);
+      acc[i][g] = v_fma_tap(acc[i][g], x0[g], wq, 3 * ky + 1);
+      acc[i][g] = v_fma_tap(acc[i][g], xp[g], wq, 3 * ky + 2);
     }
   }
 }

@@ -51,16 +51,6 @@ typedef struct {
   float32x4_t bias, vmin, vmax;
 } dw2_weights;
 
-/* acc + x * tap t (lane t % 4 of wq[t / 4]). */
-DW2_INLINE float32x4_t dw2_fma(float32x4_t acc, float32x4_t x, const float32x4_t* wq, int t) {
-  switch (t & 3) {
-    case 0: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 0);
-    case 1: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 1);
-    case 2: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 2);
-    default: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 3);
-  }
-}
-
 /* Adds input row r's taps (G vectors each) to the output rows that read it. */
 DW2_INLINE void dw2_accumulate(float32x4_t acc[2][2], int R, int G, int r, const float32x4_t* x0,
                                const float32x4_t* x1, const float32x4_t* x2,
@@ -71,9 +61,9 @@ DW2_INLINE void dw2_accumulate(float32x4_t acc[2][2], int R, int G, int r, const
     if (ky < 0 || ky > 2) continue;
     DW2_UNROLL
     for (int g = 0; g < G; ++g) {
-      acc[i][g] = dw2_fma(acc[i][g], x0[g], wq, 3 * ky);
-      acc[i][g] = dw2_fma(acc[i][g], x1[g], wq, 3 * ky + 1);
-      acc[i][g] = dw2_fma(acc[i][g], x2[g], wq, 3 * ky + 2);
+      acc[i][g] = v_fma_tap(acc[i][g], x0[g], wq, 3 * ky);
+      acc[i][g] = v_fma_tap(acc[i][g], x1[g], wq, 3 * ky + 1);
+      acc[i][g] = v_fma_tap(acc[i][g], x2[g], wq, 3 * ky + 2);
     }
   }
 }
@@ -163,6 +153,40 @@ DW2_INLINE void dw2_block(const float* const* rows, float* const* out, dw2_state
   }
 }
 
+/* The asm text of one interior vector of a two-row pass. Row r (pointer
+ * p<r>) loads taps 1 and 2 into v<x>, v<y>, tap 0 is its carry v<c> shifted
+ * by one with v<y> (into v28); rows 0-2 feed output row 0 (v26), rows 2-4
+ * output row 1 (v27). Even and odd vectors differ only in the registers. */
+#define DW2_W(q, l) "%[w" #q "].s[" #l "]"
+#define DW2_LOAD(p, x, y, c)                      \
+  "ld2 {v" #x ".4s, v" #y ".4s}, [%[" #p "]], #32\n\t" \
+  "ext v28.16b, v" #c ".16b, v" #y ".16b, #12\n\t"
+#define DW2_FMA3(acc, x, y, t0, t1, t2)          \
+  "fmla v" #acc ".4s, v28.4s, " t0 "\n\t"         \
+  "fmla v" #acc ".4s, v" #x ".4s, " t1 "\n\t"     \
+  "fmla v" #acc ".4s, v" #y ".4s, " t2 "\n\t"
+#define DW2_KY0 DW2_W(0, 0), DW2_W(0, 1), DW2_W(0, 2)
+#define DW2_KY1 DW2_W(0, 3), DW2_W(1, 0), DW2_W(1, 1)
+#define DW2_KY2 DW2_W(1, 2), DW2_W(1, 3), DW2_W(2, 0)
+#define DW2_FMA3_(args) DW2_FMA3 args
+#define DW2_VECTOR(x0, y0, c0, x1, y1, c1, x2, y2, c2, x3, y3, c3, x4, y4, c4) \
+  "mov v26.16b, %[bias].16b\n\t"                                              \
+  "mov v27.16b, %[bias].16b\n\t"                                              \
+  DW2_LOAD(p0, x0, y0, c0) DW2_FMA3_((26, x0, y0, DW2_KY0))                    \
+  DW2_LOAD(p1, x1, y1, c1) DW2_FMA3_((26, x1, y1, DW2_KY1))                    \
+  DW2_LOAD(p2, x2, y2, c2) DW2_FMA3_((26, x2, y2, DW2_KY2))                    \
+  DW2_FMA3_((27, x2, y2, DW2_KY0))                                             \
+  DW2_LOAD(p3, x3, y3, c3) DW2_FMA3_((27, x3, y3, DW2_KY1))                    \
+  DW2_LOAD(p4, x4, y4, c4) DW2_FMA3_((27, x4, y4, DW2_KY2))                    \
+  "fmax v26.4s, v26.4s, %[vmin].4s\n\t"                                       \
+  "fmax v27.4s, v27.4s, %[vmin].4s\n\t"                                       \
+  "fmin v26.4s, v26.4s, %[vmax].4s\n\t"                                       \
+  "fmin v27.4s, v27.4s, %[vmax].4s\n\t"                                       \
+  "str q27, [%[o0], %[ob]]\n\t"                                               \
+  "str q26, [%[o0]], #16\n\t"
+#define DW2_EVEN_VECTOR DW2_VECTOR(6, 7, 9, 10, 11, 13, 14, 15, 17, 18, 19, 21, 22, 23, 25)
+#define DW2_ODD_VECTOR DW2_VECTOR(8, 9, 7, 12, 13, 11, 16, 17, 15, 20, 21, 19, 24, 25, 23)
+
 /* The interior vectors of a two-row pass (all five input rows read; an
  * outside row is the zero row here). Registers: input row r's vectors go to
  * v(6 + 4r), v(7 + 4r) (taps 1, 2) for even vectors and to v(8 + 4r),
@@ -183,118 +207,13 @@ DW2_INLINE void dw2_interior2(dw2_state* s, size_t n, const float32x4_t* wq, flo
       "lsr x9, %[n], #1\n\t"
       "cbz x9, 2f\n\t"
       "1:\n\t"
-      "mov v26.16b, %[bias].16b\n\t"
-      "mov v27.16b, %[bias].16b\n\t"
-      "ld2 {v6.4s, v7.4s}, [%[p0]], #32\n\t"
-      "ext v28.16b, v9.16b, v7.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w0].s[0]\n\t"
-      "fmla v26.4s, v6.4s, %[w0].s[1]\n\t"
-      "fmla v26.4s, v7.4s, %[w0].s[2]\n\t"
-      "ld2 {v10.4s, v11.4s}, [%[p1]], #32\n\t"
-      "ext v28.16b, v13.16b, v11.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w0].s[3]\n\t"
-      "fmla v26.4s, v10.4s, %[w1].s[0]\n\t"
-      "fmla v26.4s, v11.4s, %[w1].s[1]\n\t"
-      "ld2 {v14.4s, v15.4s}, [%[p2]], #32\n\t"
-      "ext v28.16b, v17.16b, v15.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w1].s[2]\n\t"
-      "fmla v26.4s, v14.4s, %[w1].s[3]\n\t"
-      "fmla v26.4s, v15.4s, %[w2].s[0]\n\t"
-      "fmla v27.4s, v28.4s, %[w0].s[0]\n\t"
-      "fmla v27.4s, v14.4s, %[w0].s[1]\n\t"
-      "fmla v27.4s, v15.4s, %[w0].s[2]\n\t"
-      "ld2 {v18.4s, v19.4s}, [%[p3]], #32\n\t"
-      "ext v28.16b, v21.16b, v19.16b, #12\n\t"
-      "fmla v27.4s, v28.4s, %[w0].s[3]\n\t"
-      "fmla v27.4s, v18.4s, %[w1].s[0]\n\t"
-      "fmla v27.4s, v19.4s, %[w1].s[1]\n\t"
-      "ld2 {v22.4s, v23.4s}, [%[p4]], #32\n\t"
-      "ext v28.16b, v25.16b, v23.16b, #12\n\t"
-      "fmla v27.4s, v28.4s, %[w1].s[2]\n\t"
-      "fmla v27.4s, v22.4s, %[w1].s[3]\n\t"
-      "fmla v27.4s, v23.4s, %[w2].s[0]\n\t"
-      "fmax v26.4s, v26.4s, %[vmin].4s\n\t"
-      "fmax v27.4s, v27.4s, %[vmin].4s\n\t"
-      "fmin v26.4s, v26.4s, %[vmax].4s\n\t"
-      "fmin v27.4s, v27.4s, %[vmax].4s\n\t"
-      "str q27, [%[o0], %[ob]]\n\t"
-      "str q26, [%[o0]], #16\n\t"
-      "mov v26.16b, %[bias].16b\n\t"
-      "mov v27.16b, %[bias].16b\n\t"
-      "ld2 {v8.4s, v9.4s}, [%[p0]], #32\n\t"
-      "ext v28.16b, v7.16b, v9.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w0].s[0]\n\t"
-      "fmla v26.4s, v8.4s, %[w0].s[1]\n\t"
-      "fmla v26.4s, v9.4s, %[w0].s[2]\n\t"
-      "ld2 {v12.4s, v13.4s}, [%[p1]], #32\n\t"
-      "ext v28.16b, v11.16b, v13.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w0].s[3]\n\t"
-      "fmla v26.4s, v12.4s, %[w1].s[0]\n\t"
-      "fmla v26.4s, v13.4s, %[w1].s[1]\n\t"
-      "ld2 {v16.4s, v17.4s}, [%[p2]], #32\n\t"
-      "ext v28.16b, v15.16b, v17.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w1].s[2]\n\t"
-      "fmla v26.4s, v16.4s, %[w1].s[3]\n\t"
-      "fmla v26.4s, v17.4s, %[w2].s[0]\n\t"
-      "fmla v27.4s, v28.4s, %[w0].s[0]\n\t"
-      "fmla v27.4s, v16.4s, %[w0].s[1]\n\t"
-      "fmla v27.4s, v17.4s, %[w0].s[2]\n\t"
-      "ld2 {v20.4s, v21.4s}, [%[p3]], #32\n\t"
-      "ext v28.16b, v19.16b, v21.16b, #12\n\t"
-      "fmla v27.4s, v28.4s, %[w0].s[3]\n\t"
-      "fmla v27.4s, v20.4s, %[w1].s[0]\n\t"
-      "fmla v27.4s, v21.4s, %[w1].s[1]\n\t"
-      "ld2 {v24.4s, v25.4s}, [%[p4]], #32\n\t"
-      "ext v28.16b, v23.16b, v25.16b, #12\n\t"
-      "fmla v27.4s, v28.4s, %[w1].s[2]\n\t"
-      "fmla v27.4s, v24.4s, %[w1].s[3]\n\t"
-      "fmla v27.4s, v25.4s, %[w2].s[0]\n\t"
-      "fmax v26.4s, v26.4s, %[vmin].4s\n\t"
-      "fmax v27.4s, v27.4s, %[vmin].4s\n\t"
-      "fmin v26.4s, v26.4s, %[vmax].4s\n\t"
-      "fmin v27.4s, v27.4s, %[vmax].4s\n\t"
-      "str q27, [%[o0], %[ob]]\n\t"
-      "str q26, [%[o0]], #16\n\t"
+      DW2_EVEN_VECTOR
+      DW2_ODD_VECTOR
       "subs x9, x9, #1\n\t"
       "b.ne 1b\n\t"
       "2:\n\t"
       "tbz %[n], #0, 3f\n\t"
-      "mov v26.16b, %[bias].16b\n\t"
-      "mov v27.16b, %[bias].16b\n\t"
-      "ld2 {v6.4s, v7.4s}, [%[p0]], #32\n\t"
-      "ext v28.16b, v9.16b, v7.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w0].s[0]\n\t"
-      "fmla v26.4s, v6.4s, %[w0].s[1]\n\t"
-      "fmla v26.4s, v7.4s, %[w0].s[2]\n\t"
-      "ld2 {v10.4s, v11.4s}, [%[p1]], #32\n\t"
-      "ext v28.16b, v13.16b, v11.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w0].s[3]\n\t"
-      "fmla v26.4s, v10.4s, %[w1].s[0]\n\t"
-      "fmla v26.4s, v11.4s, %[w1].s[1]\n\t"
-      "ld2 {v14.4s, v15.4s}, [%[p2]], #32\n\t"
-      "ext v28.16b, v17.16b, v15.16b, #12\n\t"
-      "fmla v26.4s, v28.4s, %[w1].s[2]\n\t"
-      "fmla v26.4s, v14.4s, %[w1].s[3]\n\t"
-      "fmla v26.4s, v15.4s, %[w2].s[0]\n\t"
-      "fmla v27.4s, v28.4s, %[w0].s[0]\n\t"
-      "fmla v27.4s, v14.4s, %[w0].s[1]\n\t"
-      "fmla v27.4s, v15.4s, %[w0].s[2]\n\t"
-      "ld2 {v18.4s, v19.4s}, [%[p3]], #32\n\t"
-      "ext v28.16b, v21.16b, v19.16b, #12\n\t"
-      "fmla v27.4s, v28.4s, %[w0].s[3]\n\t"
-      "fmla v27.4s, v18.4s, %[w1].s[0]\n\t"
-      "fmla v27.4s, v19.4s, %[w1].s[1]\n\t"
-      "ld2 {v22.4s, v23.4s}, [%[p4]], #32\n\t"
-      "ext v28.16b, v25.16b, v23.16b, #12\n\t"
-      "fmla v27.4s, v28.4s, %[w1].s[2]\n\t"
-      "fmla v27.4s, v22.4s, %[w1].s[3]\n\t"
-      "fmla v27.4s, v23.4s, %[w2].s[0]\n\t"
-      "fmax v26.4s, v26.4s, %[vmin].4s\n\t"
-      "fmax v27.4s, v27.4s, %[vmin].4s\n\t"
-      "fmin v26.4s, v26.4s, %[vmax].4s\n\t"
-      "fmin v27.4s, v27.4s, %[vmax].4s\n\t"
-      "str q27, [%[o0], %[ob]]\n\t"
-      "str q26, [%[o0]], #16\n\t"
+      DW2_EVEN_VECTOR
       "3:\n\t"
       : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [p4] "+r"(p4),
         [o0] "+r"(o0), "+w"(c0), "+w"(c1), "+w"(c2), "+w"(c3), "+w"(c4)

@@ -23,6 +23,18 @@ static inline tsp_vec v_loadu(const float* p) { return vld1q_f32(p); }
 static inline void v_storeu(float* p, tsp_vec v) { vst1q_f32(p, v); }
 /* a * b + c, fused. */
 static inline tsp_vec v_fma(tsp_vec a, tsp_vec b, tsp_vec c) { return vfmaq_f32(c, a, b); }
+/* acc + x * tap t of a kernel whose taps are packed 4 per vector (lane t % 4
+ * of wq[t / 4]); t must fold to a constant, as the lane of an FMA is an
+ * immediate. */
+static inline __attribute__((always_inline)) tsp_vec v_fma_tap(tsp_vec acc, tsp_vec x,
+                                                               const tsp_vec* wq, int t) {
+  switch (t & 3) {
+    case 0: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 0);
+    case 1: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 1);
+    case 2: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 2);
+    default: return vfmaq_laneq_f32(acc, x, wq[t >> 2], 3);
+  }
+}
 static inline tsp_vec v_mul(tsp_vec a, tsp_vec b) { return vmulq_f32(a, b); }
 static inline tsp_vec v_add(tsp_vec a, tsp_vec b) { return vaddq_f32(a, b); }
 static inline tsp_vec v_clamp(tsp_vec v, tsp_vec lo, tsp_vec hi) {
