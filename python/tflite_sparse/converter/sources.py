@@ -30,6 +30,8 @@ class Source:
     tflite: bytes  # dense, or sparse as TF's converter writes it
     name: str  # how messages name the input
     kind: str  # keras | keras-file | savedmodel | tflite
+    keras: Any = None  # the (loaded) tf_keras model, for quantization
+    saved_model: str | None = None  # the SavedModel directory, for quantization
 
 
 def load(model_or_path: Any) -> Source:
@@ -40,7 +42,7 @@ def load(model_or_path: Any) -> Source:
         return _load_path(Path(model_or_path))
     if hasattr(model_or_path, "layers") and hasattr(model_or_path, "predict"):
         name = f"Keras model '{getattr(model_or_path, 'name', 'model')}'"
-        return Source(_keras_to_tflite(model_or_path, name), name, "keras")
+        return Source(_keras_to_tflite(model_or_path, name), name, "keras", keras=model_or_path)
     raise ConversionError(
         f"cannot convert a {type(model_or_path).__name__}: pass a tf_keras model or the path "
         "of a .tflite, .keras, .h5 file or SavedModel directory"
@@ -55,14 +57,14 @@ def _load_path(path: Path) -> Source:
             raise ConversionError(
                 f"{path} is a directory but not a SavedModel (no saved_model.pb in it)"
             )
-        return Source(_saved_model_to_tflite(path), str(path), "savedmodel")
+        return _saved_model_source(path)
     with open(path, "rb") as handle:
         head = handle.read(8)
     if looks_like_tflite(head):
         return Source(path.read_bytes(), str(path), "tflite")
     if head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC):
         model = _load_keras_file(path)
-        return Source(_keras_to_tflite(model, str(path)), str(path), "keras-file")
+        return Source(_keras_to_tflite(model, str(path)), str(path), "keras-file", keras=model)
     if path.suffix == ".tflite":
         raise ConversionError(f"{path} is not a TFLite flatbuffer (no 'TFL3' identifier)")
     raise ConversionError(
@@ -101,14 +103,18 @@ def _tensorflow():
 
 
 def _prune_scope():
-    """tfmot's custom-object scope (so wrapped models load), or a no-op."""
+    """tfmot's custom-object scopes (so pruning- and quantization-wrapped
+    models load), or a no-op."""
     import contextlib
 
     try:
         import tensorflow_model_optimization as tfmot
     except ImportError:
         return contextlib.nullcontext()
-    return tfmot.sparsity.keras.prune_scope()
+    stack = contextlib.ExitStack()
+    stack.enter_context(tfmot.sparsity.keras.prune_scope())
+    stack.enter_context(tfmot.quantization.keras.quantize_scope())
+    return stack
 
 
 def _load_keras_file(path: Path):
@@ -162,12 +168,14 @@ def _keras_to_tflite(model: Any, name: str) -> bytes:
         raise ConversionError(f"TF's converter failed on {name}: {first_line(error)}") from None
 
 
-def _saved_model_to_tflite(path: Path) -> bytes:
+def _saved_model_source(path: Path) -> Source:
     tf = _tensorflow()
     metadata = path / "keras_metadata.pb"
     if metadata.is_file() and _PRUNE_WRAPPER.encode() in metadata.read_bytes():
-        return _keras_to_tflite(_load_keras_file(path), str(path))
+        model = _load_keras_file(path)
+        return Source(_keras_to_tflite(model, str(path)), str(path), "savedmodel", keras=model)
     try:
-        return tf.lite.TFLiteConverter.from_saved_model(str(path)).convert()
+        data = tf.lite.TFLiteConverter.from_saved_model(str(path)).convert()
     except Exception as error:
         raise ConversionError(f"TF's converter failed on {path}: {first_line(error)}") from None
+    return Source(data, str(path), "savedmodel", saved_model=str(path))
