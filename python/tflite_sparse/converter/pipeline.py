@@ -88,7 +88,7 @@ def convert_with_report(
         )
     if progress:
         progress("load", 0, 1, str(model_or_path) if isinstance(model_or_path, (str, os.PathLike)) else "model")
-    source = sources.load(model_or_path)
+    source = sources.load(model_or_path, float_keras=not int8)
     if int8:
         source = _quantized(source, representative, int8_io)
     model = fb.read_model(source.tflite, source.name)
@@ -151,7 +151,9 @@ def _quantized(source: sources.Source, representative: Any, int8_io: bool) -> so
     qat = source.keras is not None and quantize.is_qat_model(source.keras)
     data = None
     if representative is not None or not qat:  # a QAT model has learnt its ranges
-        data = quantize.samples(representative, quantize.input_specs(source.tflite))
+        specs = quantize.keras_input_specs(source.keras) if source.keras is not None else (
+            quantize.input_specs(source.tflite))
+        data = quantize.samples(representative, specs)
     quantized = quantize.quantize(source.keras, source.saved_model, source.name, data, int8_io)
     _log.info("%s: quantized to full integer (%s)", source.name,
               "quantization-aware training" if data is None else f"{len(data)} representative samples")

@@ -172,6 +172,18 @@ def input_specs(float_tflite: bytes) -> list[tuple[str, tuple[int, ...], np.dtyp
     return specs
 
 
+def keras_input_specs(model: Any) -> list[tuple[str, tuple[int, ...], np.dtype]]:
+    """(name, shape with -1 for unknown dims, dtype) of each input of a Keras
+    model, in the order TF's converter feeds representative samples."""
+    specs = []
+    for tensor in model.inputs:
+        shape = tuple(-1 if d is None else int(d) for d in tensor.shape)
+        name = getattr(tensor, "name", "input").split(":")[0]
+        dtype = np.dtype(getattr(tensor.dtype, "as_numpy_dtype", np.float32))
+        specs.append((name, shape, dtype))
+    return specs
+
+
 def _describe(shape) -> str:
     return "[" + ", ".join("N" if i == 0 else ("?" if d < 0 else str(d)) for i, d in enumerate(shape)) + "]"
 

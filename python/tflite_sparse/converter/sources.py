@@ -34,22 +34,27 @@ class Source:
     saved_model: str | None = None  # the SavedModel directory, for quantization
 
 
-def load(model_or_path: Any) -> Source:
-    """Loads a Keras model object or a path (Keras file, SavedModel, .tflite)."""
+def load(model_or_path: Any, float_keras: bool = True) -> Source:
+    """Loads a Keras model object or a path (Keras file, SavedModel, .tflite).
+
+    With ``float_keras`` False a Keras model is not converted to a float
+    .tflite (``tflite`` is b""): the int8 path quantizes it directly.
+    """
     if isinstance(model_or_path, (bytes, bytearray)):
         return Source(bytes(model_or_path), "the model bytes", "tflite")
     if isinstance(model_or_path, (str, os.PathLike)):
-        return _load_path(Path(model_or_path))
+        return _load_path(Path(model_or_path), float_keras)
     if hasattr(model_or_path, "layers") and hasattr(model_or_path, "predict"):
         name = f"Keras model '{getattr(model_or_path, 'name', 'model')}'"
-        return Source(_keras_to_tflite(model_or_path, name), name, "keras", keras=model_or_path)
+        data = _keras_to_tflite(model_or_path, name) if float_keras else b""
+        return Source(data, name, "keras", keras=model_or_path)
     raise ConversionError(
         f"cannot convert a {type(model_or_path).__name__}: pass a tf_keras model or the path "
         "of a .tflite, .keras, .h5 file or SavedModel directory"
     )
 
 
-def _load_path(path: Path) -> Source:
+def _load_path(path: Path, float_keras: bool = True) -> Source:
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     if path.is_dir():
@@ -64,7 +69,8 @@ def _load_path(path: Path) -> Source:
         return Source(path.read_bytes(), str(path), "tflite")
     if head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC):
         model = _load_keras_file(path)
-        return Source(_keras_to_tflite(model, str(path)), str(path), "keras-file", keras=model)
+        data = _keras_to_tflite(model, str(path)) if float_keras else b""
+        return Source(data, str(path), "keras-file", keras=model)
     if path.suffix == ".tflite":
         raise ConversionError(f"{path} is not a TFLite flatbuffer (no 'TFL3' identifier)")
     raise ConversionError(
