@@ -40,7 +40,7 @@ def test_convert_names_its_options():
     parameters = inspect.signature(tflite_sparse.convert).parameters
     assert list(parameters) == [
         "model_or_path", "sparse", "min_sparsity", "block", "prune", "prune_classifier",
-        "fully_connected", "verify", "progress",
+        "fully_connected", "verify", "progress", "int8", "representative", "int8_io",
     ]
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
     assert parameters["min_sparsity"].default == 0.5 and parameters["block"].default == "auto"

@@ -47,7 +47,9 @@ def _params():
 
 
 def test_the_readme_has_the_python_blocks_we_run():
-    assert [heading.split(":")[0] for heading, _ in BLOCKS] == ["Use it", "Prune for the delegate"]
+    assert [heading.split(":")[0] for heading, _ in BLOCKS] == [
+        "Use it", "Convert a pruned model", "Prune for the delegate",
+    ]
 
 
 def _needs_model(code: str) -> bool:

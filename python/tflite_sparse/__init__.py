@@ -42,6 +42,9 @@ def convert(
     fully_connected: bool = False,
     verify: bool = True,
     progress: Callable[[str, int, int, str], None] | None = None,
+    int8: bool = False,
+    representative: Any = None,
+    int8_io: bool = False,
 ) -> bytes:
     """Converts a model to .tflite bytes, the 1x1 convolution weights stored
     block-sparse (TFLite's SparsityParameters + DENSIFY: any interpreter runs
@@ -69,6 +72,18 @@ def convert(
         random input; raise ConversionError if any output or sparse layer
         differs by more than 1e-4 (relative).
       progress: called as ``progress(stage, done, total, what)`` while working.
+      int8: a full-integer model (int8 activations, per-channel int8 weights,
+        int32 bias) by TF's post-training quantization, the pruned int8 1x1
+        weights stored sparse; verified for exact equality with the dense
+        int8 model. A tfmot quantization-aware model needs no
+        ``representative``; an int8 .tflite is taken as it is. Runs on stock
+        TFLite (the delegate has no int8 kernels).
+      representative: with ``int8``, calibration inputs: a .npy/.npz path or
+        an array with a batch of samples along dim 0 (a list or {input name:
+        array} for several inputs), or a callable returning an iterable of
+        samples (lists of arrays, batch 1) as TF's representative_dataset.
+      int8_io: with ``int8``, int8 inputs and outputs (default float32, with
+        QUANTIZE / DEQUANTIZE at the edges).
 
     Returns:
       The .tflite file's bytes. ``tflite_sparse.converter.convert_with_report``
@@ -82,7 +97,7 @@ def convert(
     return _convert(
         model_or_path, sparse, min_sparsity=min_sparsity, block=block, prune=prune,
         prune_classifier=prune_classifier, fully_connected=fully_connected, verify=verify,
-        progress=progress,
+        progress=progress, int8=int8, representative=representative, int8_io=int8_io,
     )
 
 

@@ -30,6 +30,9 @@ def convert(
     fully_connected: bool = False,
     verify: bool = True,
     progress=None,
+    int8: bool = False,
+    representative: Any = None,
+    int8_io: bool = False,
 ) -> bytes:
     """Converts a model to .tflite bytes.
 
@@ -48,14 +51,27 @@ def convert(
     channels (with "auto": 4 where it divides the channels, else 2, else 1):
     for latency studies only, the accuracy is lost until fine-tuning. ``verify`` runs the result and the dense model on
     stock TFLite and raises ConversionError if they differ by more than 1e-4
-    (relative). ``progress(stage, done, total, what)`` is called as work goes.
+    (relative; for int8 models: exactly equal). ``progress(stage, done,
+    total, what)`` is called as work goes.
+
+    ``int8`` makes a full-integer model (int8 activations, per-channel int8
+    weights, int32 bias) with TF's post-training quantization, calibrated on
+    ``representative``: a .npy/.npz path or an array holding a batch of
+    typical inputs (a list or {input name: array} for several inputs), or a
+    callable returning an iterable of samples (each a list of arrays, one per
+    input, batch 1) as TF's ``representative_dataset``. A tfmot
+    quantization-aware-trained Keras model needs no ``representative``; an
+    already full-integer .tflite is taken as it is (any .tflite with int8
+    weights is stored sparse as int8 even without ``int8``). The model keeps
+    float32 inputs and outputs unless ``int8_io``.
     """
     from tflite_sparse.converter.pipeline import convert_with_report as _convert
 
     return _convert(
         model_or_path, sparse, min_sparsity=min_sparsity, block=block, prune=prune,
         prune_classifier=prune_classifier, fully_connected=fully_connected,
-        verify=verify, progress=progress,
+        verify=verify, progress=progress, int8=int8, representative=representative,
+        int8_io=int8_io,
     ).data
 
 
@@ -70,6 +86,9 @@ def convert_with_report(
     fully_connected: bool = False,
     verify: bool = True,
     progress=None,
+    int8: bool = False,
+    representative: Any = None,
+    int8_io: bool = False,
 ):
     """As :func:`convert`, returning a ConversionResult (data, per-layer
     results with the block chosen and why, dense size, verification error)."""
@@ -78,7 +97,8 @@ def convert_with_report(
     return _convert(
         model_or_path, sparse, min_sparsity=min_sparsity, block=block, prune=prune,
         prune_classifier=prune_classifier, fully_connected=fully_connected,
-        verify=verify, progress=progress,
+        verify=verify, progress=progress, int8=int8, representative=representative,
+        int8_io=int8_io,
     )
 
 

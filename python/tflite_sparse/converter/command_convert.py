@@ -43,6 +43,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fully-connected", action="store_true", help="also store FULLY_CONNECTED weights sparse (and prune them)",
     )
     parser.add_argument(
+        "--int8", action="store_true",
+        help="make a full-integer model (int8 activations and weights) with TF's post-training "
+        "quantization, calibrated on --representative (a tfmot quantization-aware-trained model "
+        "needs none; an int8 .tflite is taken as it is); the pruned 1x1 weights are stored sparse "
+        "as int8. Runs on stock TFLite; the tflite-sparse delegate leaves int8 models to TFLite",
+    )
+    parser.add_argument(
+        "--representative", metavar="DATA",
+        help="with --int8: a .npy file holding a batch of typical model inputs [N, ...] "
+        "(a .npz with one such array per input for several inputs)",
+    )
+    parser.add_argument(
+        "--int8-io", action="store_true",
+        help="with --int8: int8 model inputs and outputs (default: float32, quantized inside)",
+    )
+    parser.add_argument(
         "--no-verify", action="store_true",
         help="skip running the result against the dense model on stock TFLite",
     )
@@ -109,6 +125,8 @@ def _summary(result, output: str) -> str:
         lines.append(f"{len(encoded)} of {len(result.layers)} eligible layers stored sparse ({block_text or 'none'})")
     if result.pruned:
         lines.append(f"{len(result.pruned)} layers pruned one-shot (accuracy needs fine-tuning)")
+    if result.int8:
+        lines.append(f"full-integer int8 model, {result.io_type} inputs and outputs")
     if result.verified:
         lines.append(f"verified on stock TFLite: max relative error {result.max_error:.2g}")
     return "\n".join(lines)
@@ -136,6 +154,9 @@ def run(args: argparse.Namespace) -> int:
             fully_connected=args.fully_connected,
             verify=not args.no_verify,
             progress=progress,
+            int8=args.int8,
+            representative=args.representative,
+            int8_io=args.int8_io,
         )
     finally:
         progress.close()

@@ -24,7 +24,7 @@ _WEIGHTED = {"CONV_2D": 1, "FULLY_CONNECTED": 1, "DEPTHWISE_CONV_2D": 1}  # op -
 
 @dataclass(frozen=True)
 class WeightedOp:
-    """One operator with a constant float32 weight tensor."""
+    """One operator with a constant float32 (or full-integer int8) weight tensor."""
 
     op_index: int
     op: str
@@ -41,7 +41,8 @@ class WeightedOp:
 
 def weighted_ops(model: "schema.ModelT") -> list[WeightedOp]:
     """Every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED of subgraph 0 whose
-    weight is a dense float32 constant, with its role."""
+    weight is a dense float32 constant, or an int8 constant of a full-integer
+    op (int8 activation input), with its role."""
     graph = model.subgraphs[0]
     found: list[tuple[int, str, int]] = []
     for index, op in enumerate(graph.operators or []):
@@ -53,7 +54,7 @@ def weighted_ops(model: "schema.ModelT") -> list[WeightedOp]:
         if tensor_index < 0:
             continue
         tensor = graph.tensors[tensor_index]
-        if tensor.type != schema.TensorType.FLOAT32 or not fb.buffer_bytes(model, tensor):
+        if not _stored_type(graph, inputs, tensor) or not fb.buffer_bytes(model, tensor):
             continue
         found.append((index, name, tensor_index))
     convs = [i for i, name, _ in found if name == "CONV_2D"]
@@ -78,6 +79,17 @@ def weighted_ops(model: "schema.ModelT") -> list[WeightedOp]:
             role = "conv"
         result.append(WeightedOp(index, name, tensor_index, fb.tensor_name(tensor), shape, role))
     return result
+
+
+def _stored_type(graph: "schema.SubGraphT", inputs: list[int], weight: "schema.TensorT") -> bool:
+    """Whether a weight has a type the converter stores sparse: float32, or
+    int8 read by an op whose activation input is int8 too (full-integer).
+    Hybrid ops (float activations, int8 weights) are left alone."""
+    if weight.type == schema.TensorType.FLOAT32:
+        return True
+    if weight.type != schema.TensorType.INT8 or inputs[0] < 0:
+        return False
+    return graph.tensors[inputs[0]].type == schema.TensorType.INT8
 
 
 def _on_single_pixel(graph: "schema.SubGraphT", op: "schema.OperatorT") -> bool:

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tflite_sparse.converter import blocks, flatbuffer as fb, layers, rewrite, sources
+import numpy as np
+
+from tflite_sparse.converter import blocks, flatbuffer as fb, layers, quantize, rewrite, sources
 from tflite_sparse.converter import verify as verification
 from tflite_sparse.converter.errors import ConversionError
 from tflite_sparse.converter.oneshot_prune import WARNING as PRUNE_WARNING, check_sparsity
@@ -31,6 +33,8 @@ class ConversionResult:
     pruned: list[str] = field(default_factory=list)
     verified: bool = False
     max_error: float | None = None
+    int8: bool = False  # a full-integer model (int8 weights and activations)
+    io_type: str = "float32"  # the model's input type, as the summary names it
 
     @property
     def encoded(self) -> list[LayerResult]:
@@ -70,14 +74,27 @@ def convert_with_report(
     fully_connected: bool = False,
     verify: bool = True,
     progress: Progress | None = None,
+    int8: bool = False,
+    representative: Any = None,
+    int8_io: bool = False,
 ) -> ConversionResult:
     """Converts a Keras model, Keras file, SavedModel or .tflite; see
     :func:`tflite_sparse.converter.convert` for the options."""
     chosen_block = _check_options(min_sparsity, block, prune)
+    if not int8 and (representative is not None or int8_io):
+        raise ConversionError(
+            ("--representative" if representative is not None else "--int8-io")
+            + " is for quantizing: add --int8"
+        )
     if progress:
         progress("load", 0, 1, str(model_or_path) if isinstance(model_or_path, (str, os.PathLike)) else "model")
-    source = sources.load(model_or_path)
+    source = sources.load(model_or_path, float_keras=not int8)
+    if int8:
+        source = _quantized(source, representative, int8_io)
     model = fb.read_model(source.tflite, source.name)
+    full_integer = quantize.is_full_integer(model)
+    if full_integer:
+        quantize.check_quantization(model, source.name)
     if rewrite.densify_weights(model):
         _log.info("%s: decoded the sparse weights it already had", source.name)
     if sparse or prune:
@@ -89,8 +106,9 @@ def convert_with_report(
         _log.warning(PRUNE_WARNING)
     pruned = list(choices)
     dense = fb.write_model(model)
+    facts = {"int8": full_integer, "io_type": _io_type(model)}
     if not sparse:
-        return ConversionResult(dense, source.name, len(dense), pruned=pruned)
+        return ConversionResult(dense, source.name, len(dense), pruned=pruned, **facts)
 
     results = encode_layers(model, min_sparsity, chosen_block, fully_connected, progress, choices)
     if choices:
@@ -103,15 +121,52 @@ def convert_with_report(
             "or --prune for a latency study) or lower --min-sparsity"
         )
     data = fb.write_model(model)
-    result = ConversionResult(data, source.name, len(dense), results, pruned)
+    result = ConversionResult(data, source.name, len(dense), results, pruned, **facts)
     if verify:
         if progress:
             progress("verify", 0, 1, "stock TFLite")
-        # the reference: the source itself, or the pruned dense model
+        # the reference: the source itself, or the pruned dense model (for
+        # --int8 the dense int8 model of the same quantization)
         reference = dense if pruned or source.kind != "tflite" else source.tflite
-        result.max_error = verification.verify(reference, data)
+        # int8 arithmetic on the builtin kernels: exact equality is expected
+        tolerance = 0.0 if full_integer else verification.TOLERANCE
+        result.max_error = verification.verify(reference, data, tolerance=tolerance)
         result.verified = True
     return result
+
+
+def _quantized(source: sources.Source, representative: Any, int8_io: bool) -> sources.Source:
+    """``source`` as a full-integer model: quantized by TF's post-training
+    quantization (path A: a Keras model or SavedModel) or taken as it is
+    (path B: a .tflite that is already full-integer)."""
+    if source.kind == "tflite":
+        if not quantize.is_full_integer(fb.read_model(source.tflite, source.name)):
+            raise ConversionError(
+                f"--int8: {source.name} is a float .tflite, which TF's converter cannot quantize; "
+                "give the Keras model or SavedModel it came from, or an int8 .tflite"
+            )
+        if representative is not None or int8_io:
+            _log.warning("%s is already quantized: --representative and --int8-io are not used", source.name)
+        return source
+    qat = source.keras is not None and quantize.is_qat_model(source.keras)
+    data = None
+    if representative is not None or not qat:  # a QAT model has learnt its ranges
+        specs = quantize.keras_input_specs(source.keras) if source.keras is not None else (
+            quantize.input_specs(source.tflite))
+        data = quantize.samples(representative, specs)
+    quantized = quantize.quantize(source.keras, source.saved_model, source.name, data, int8_io)
+    _log.info("%s: quantized to full integer (%s)", source.name,
+              "quantization-aware training" if data is None else f"{len(data)} representative samples")
+    return dataclasses.replace(source, tflite=quantized)
+
+
+def _io_type(model) -> str:
+    """The numpy name of the model's first input type ("float32", "int8")."""
+    graph = model.subgraphs[0]
+    inputs = fb.index_list(graph.inputs)
+    if not inputs:
+        return "-"
+    return np.dtype(fb.TENSOR_DTYPES.get(graph.tensors[inputs[0]].type, np.float32)).name
 
 
 def _require_candidates(model, name: str, fully_connected: bool) -> None:
@@ -119,8 +174,8 @@ def _require_candidates(model, name: str, fully_connected: bool) -> None:
     if any(layers.encodable(l, fully_connected) for l in layers.weighted_ops(model)):
         return
     what = (
-        "float32 1x1 convolution or fully connected layer" if fully_connected
-        else "float32 1x1 convolution (other than the first convolution)"
+        "float32 1x1 convolution or fully connected layer (nor a full-integer int8 one)" if fully_connected
+        else "float32 1x1 convolution (nor a full-integer int8 one; other than the first convolution)"
     )
     raise ConversionError(
         f"{name} has no {what} to store sparse"

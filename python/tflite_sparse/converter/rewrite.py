@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from tflite_sparse.converter import flatbuffer as fb
@@ -17,22 +19,27 @@ from tflite_sparse.converter import sparse_format
 from tflite_sparse.converter.flatbuffer import schema
 
 
+# the weight types the converter stores sparse (and so reads back)
+_SPARSE_DTYPES = {schema.TensorType.FLOAT32: np.float32, schema.TensorType.INT8: np.int8}
+
+
 def densify_weights(model: "schema.ModelT") -> int:
-    """Replaces sparse float32 constants with dense ones and drops the DENSIFY
-    ops they fed. Returns how many tensors were densified."""
+    """Replaces sparse float32 and int8 constants with dense ones and drops the
+    DENSIFY ops they fed. Returns how many tensors were densified."""
     count = 0
     for graph_index, graph in enumerate(model.subgraphs):
         for tensor in graph.tensors or []:
-            if tensor.sparsity is None or tensor.type != schema.TensorType.FLOAT32:
+            dtype = _SPARSE_DTYPES.get(tensor.type)
+            if tensor.sparsity is None or dtype is None:
                 continue
-            values = np.frombuffer(fb.buffer_bytes(model, tensor), dtype=np.float32)
+            values = np.frombuffer(fb.buffer_bytes(model, tensor), dtype=dtype)
             try:
                 dense = sparse_format.decode(tensor.sparsity, values, fb.tensor_shape(tensor))
             except sparse_format.SparseFormatError as error:
                 raise sparse_format.SparseFormatError(
                     f"sparse tensor '{fb.tensor_name(tensor)}' is invalid: {error}"
                 ) from None
-            tensor.buffer = fb.add_buffer(model, dense.astype(np.float32).tobytes())
+            tensor.buffer = fb.add_buffer(model, dense.astype(dtype).tobytes())
             tensor.sparsity = None
             count += 1
         _drop_constant_densify(model, graph)
@@ -59,9 +66,11 @@ def _drop_constant_densify(model: "schema.ModelT", graph: "schema.SubGraphT") ->
 
 
 def set_weight(model: "schema.ModelT", tensor_index: int, weights: np.ndarray) -> None:
-    """Replaces a dense constant's data with ``weights`` (same shape/type)."""
+    """Replaces a dense constant's data with ``weights`` (same shape; stored
+    in the tensor's own type, float32 or int8)."""
     tensor = model.subgraphs[0].tensors[tensor_index]
-    tensor.buffer = fb.add_buffer(model, np.ascontiguousarray(weights, np.float32).tobytes())
+    dtype = _SPARSE_DTYPES.get(tensor.type, np.float32)
+    tensor.buffer = fb.add_buffer(model, np.ascontiguousarray(weights).astype(dtype).tobytes())
 
 
 def store_sparse(
@@ -74,7 +83,11 @@ def store_sparse(
     dense = graph.tensors[tensor_index]
     sparse = schema.TensorT()
     sparse.shape = list(fb.tensor_shape(dense))
-    sparse.type = schema.TensorType.FLOAT32
+    sparse.type = dense.type  # float32, or int8 in a full-integer model
+    # An int8 weight keeps its per-channel scales and zero points on both the
+    # sparse constant and the DENSIFY output, as TF's converter writes them:
+    # the int8 CONV_2D reads them from its (densified) filter tensor.
+    sparse.quantization = copy.deepcopy(dense.quantization)
     sparse.name = (fb.tensor_name(dense) + "/sparse").encode()
     sparse.buffer = fb.add_buffer(model, encoded.values.tobytes())
     sparse.sparsity = encoded.sparsity

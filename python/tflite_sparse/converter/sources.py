@@ -30,24 +30,31 @@ class Source:
     tflite: bytes  # dense, or sparse as TF's converter writes it
     name: str  # how messages name the input
     kind: str  # keras | keras-file | savedmodel | tflite
+    keras: Any = None  # the (loaded) tf_keras model, for quantization
+    saved_model: str | None = None  # the SavedModel directory, for quantization
 
 
-def load(model_or_path: Any) -> Source:
-    """Loads a Keras model object or a path (Keras file, SavedModel, .tflite)."""
+def load(model_or_path: Any, float_keras: bool = True) -> Source:
+    """Loads a Keras model object or a path (Keras file, SavedModel, .tflite).
+
+    With ``float_keras`` False a Keras model is not converted to a float
+    .tflite (``tflite`` is b""): the int8 path quantizes it directly.
+    """
     if isinstance(model_or_path, (bytes, bytearray)):
         return Source(bytes(model_or_path), "the model bytes", "tflite")
     if isinstance(model_or_path, (str, os.PathLike)):
-        return _load_path(Path(model_or_path))
+        return _load_path(Path(model_or_path), float_keras)
     if hasattr(model_or_path, "layers") and hasattr(model_or_path, "predict"):
         name = f"Keras model '{getattr(model_or_path, 'name', 'model')}'"
-        return Source(_keras_to_tflite(model_or_path, name), name, "keras")
+        data = _keras_to_tflite(model_or_path, name) if float_keras else b""
+        return Source(data, name, "keras", keras=model_or_path)
     raise ConversionError(
         f"cannot convert a {type(model_or_path).__name__}: pass a tf_keras model or the path "
         "of a .tflite, .keras, .h5 file or SavedModel directory"
     )
 
 
-def _load_path(path: Path) -> Source:
+def _load_path(path: Path, float_keras: bool = True) -> Source:
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
     if path.is_dir():
@@ -55,14 +62,15 @@ def _load_path(path: Path) -> Source:
             raise ConversionError(
                 f"{path} is a directory but not a SavedModel (no saved_model.pb in it)"
             )
-        return Source(_saved_model_to_tflite(path), str(path), "savedmodel")
+        return _saved_model_source(path)
     with open(path, "rb") as handle:
         head = handle.read(8)
     if looks_like_tflite(head):
         return Source(path.read_bytes(), str(path), "tflite")
     if head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC):
         model = _load_keras_file(path)
-        return Source(_keras_to_tflite(model, str(path)), str(path), "keras-file")
+        data = _keras_to_tflite(model, str(path)) if float_keras else b""
+        return Source(data, str(path), "keras-file", keras=model)
     if path.suffix == ".tflite":
         raise ConversionError(f"{path} is not a TFLite flatbuffer (no 'TFL3' identifier)")
     raise ConversionError(
@@ -101,14 +109,18 @@ def _tensorflow():
 
 
 def _prune_scope():
-    """tfmot's custom-object scope (so wrapped models load), or a no-op."""
+    """tfmot's custom-object scopes (so pruning- and quantization-wrapped
+    models load), or a no-op."""
     import contextlib
 
     try:
         import tensorflow_model_optimization as tfmot
     except ImportError:
         return contextlib.nullcontext()
-    return tfmot.sparsity.keras.prune_scope()
+    stack = contextlib.ExitStack()
+    stack.enter_context(tfmot.sparsity.keras.prune_scope())
+    stack.enter_context(tfmot.quantization.keras.quantize_scope())
+    return stack
 
 
 def _load_keras_file(path: Path):
@@ -162,12 +174,14 @@ def _keras_to_tflite(model: Any, name: str) -> bytes:
         raise ConversionError(f"TF's converter failed on {name}: {first_line(error)}") from None
 
 
-def _saved_model_to_tflite(path: Path) -> bytes:
+def _saved_model_source(path: Path) -> Source:
     tf = _tensorflow()
     metadata = path / "keras_metadata.pb"
     if metadata.is_file() and _PRUNE_WRAPPER.encode() in metadata.read_bytes():
-        return _keras_to_tflite(_load_keras_file(path), str(path))
+        model = _load_keras_file(path)
+        return Source(_keras_to_tflite(model, str(path)), str(path), "savedmodel", keras=model)
     try:
-        return tf.lite.TFLiteConverter.from_saved_model(str(path)).convert()
+        data = tf.lite.TFLiteConverter.from_saved_model(str(path)).convert()
     except Exception as error:
         raise ConversionError(f"TF's converter failed on {path}: {first_line(error)}") from None
+    return Source(data, str(path), "savedmodel", saved_model=str(path))

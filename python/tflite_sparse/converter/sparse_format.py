@@ -44,7 +44,7 @@ class SparseFormatError(ValueError):
 class EncodedTensor:
     """A weight encoded in TFLite's sparse format."""
 
-    values: np.ndarray  # float32, in storage order
+    values: np.ndarray  # float32 or int8, in storage order
     sparsity: "schema.SparsityParametersT"
     block: int
     segments_type: str  # "uint8" | "uint16" | "int32"
@@ -88,7 +88,10 @@ def encode(
     segments_type: str | None = None,
     indices_type: str | None = None,
 ) -> EncodedTensor:
-    """Encodes float weights [O, 1, ..., 1, I] with output-channel blocks of ``block``.
+    """Encodes weights [O, 1, ..., 1, I] with output-channel blocks of ``block``.
+
+    int8 weights (full-integer models) keep their type and values; anything
+    else is stored as float32.
 
     Every value inside a block with at least one non-zero is stored, zeros
     included, so decoding gives ``weights`` back exactly (an all-zero weight
@@ -96,7 +99,9 @@ def encode(
     divide O. Index types default to the smallest that fit; passing a wider
     one (for tests) is allowed.
     """
-    weights = np.asarray(weights, dtype=np.float32)
+    weights = np.asarray(weights)
+    dtype = np.int8 if weights.dtype == np.int8 else np.float32
+    weights = weights.astype(dtype, copy=False)
     if weights.ndim < 2 or any(d != 1 for d in weights.shape[1:-1]):
         raise SparseFormatError(
             f"weights of shape {list(weights.shape)} are not [O, 1, ..., 1, I]"
@@ -137,7 +142,7 @@ def encode(
     else:
         params.traversalOrder = list(range(rank))
     params.dimMetadata = levels
-    return EncodedTensor(values.astype(np.float32), params, block, seg_name, idx_name)
+    return EncodedTensor(values.astype(dtype), params, block, seg_name, idx_name)
 
 
 def _vector_values(vector) -> np.ndarray:

@@ -41,7 +41,7 @@ def _weights(model: "schema.ModelT", layer: layers.WeightedOp) -> np.ndarray:
     tensor = model.subgraphs[0].tensors[layer.tensor]
     array = fb.constant_array(model, tensor)
     if array is None:
-        raise ValueError(f"weight tensor '{layer.name}' has no readable float32 data")
+        raise ValueError(f"weight tensor '{layer.name}' has no readable float32 or int8 data")
     return array
 
 
@@ -104,6 +104,18 @@ def encode_layers(
         choice = pruned_with or blocks.choose(weights, block, layer.name)
         chosen = choice.block
         encoded = sparse_format.encode(weights, chosen)
+        if weights.dtype == np.int8 and encoded.nbytes >= dense_bytes:
+            # int8 values are 1 byte, as small as their indices: below ~50-60%
+            # zeros the sparse form is larger, and stock TFLite densifies it
+            # at prepare anyway (the delegate does not run int8): keep it dense
+            _log.info("%s: int8 sparse storage %d >= %d dense bytes; left dense",
+                      layer.name, encoded.nbytes, dense_bytes)
+            results.append(LayerResult(
+                layer.op, layer.name, layer.shape, sparsity, False, dense_bytes=dense_bytes,
+                role=layer.role,
+                reason=f"int8: stored sparse it would take {encoded.nbytes} bytes, dense {dense_bytes}",
+            ))
+            continue
         rewrite.store_sparse(model, layer.tensor, encoded)
         _log.info(
             "%s %s: %.1f%% zeros, block %d, %s/%s indices, %d -> %d bytes",

@@ -24,7 +24,8 @@ class VerificationError(ConversionError):
 
 def random_inputs(interpreter, seed: int = 0) -> list[np.ndarray]:
     """One random array per input of an allocated interpreter: floats uniform in
-    [-1, 1], integers in [0, 10), booleans."""
+    [-1, 1], int8 over its whole range (quantized inputs), other integers in
+    [0, 10), booleans."""
     rng = np.random.default_rng(seed)
     arrays = []
     for detail in interpreter.get_input_details():
@@ -33,6 +34,8 @@ def random_inputs(interpreter, seed: int = 0) -> list[np.ndarray]:
             arrays.append(rng.uniform(-1.0, 1.0, shape).astype(dtype))
         elif dtype.kind == "b":
             arrays.append(rng.integers(0, 2, shape).astype(dtype))
+        elif dtype == np.int8:
+            arrays.append(rng.integers(-128, 128, shape).astype(dtype))
         else:
             arrays.append(rng.integers(0, 10, shape).astype(dtype))
     return arrays
