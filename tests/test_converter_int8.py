@@ -450,12 +450,6 @@ def _delegate_built() -> bool:
 
 
 @pytest.mark.skipif(not _delegate_built(), reason="the delegate library is not built")
-@pytest.mark.xfail(
-    raises=RuntimeError, strict=False,
-    reason="the delegate fails to apply on int8 sparse weights ('sparse tensor type 9 is not "
-    "float32' from delegate/ops/densify.c, which validates every DENSIFY input instead of "
-    "leaving non-float32 ones to TFLite); TF's own EXPERIMENTAL_SPARSITY int8 files hit it too",
-)
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_delegate_leaves_int8_models_to_tflite(runtime, tmp_path):
     import tflite_sparse
