@@ -23,7 +23,14 @@
  * of non-zero blocks; per non-zero block `rows` int8 weights
  * (row-interleaved) and the byte diff to the next block's input row (the last
  * wraps to the first). Unlike the f32 streams, values hold weights only:
- * bias, multiplier and shift are separate per-output-channel arrays. */
+ * bias, multiplier and shift are separate per-output-channel arrays.
+ *
+ * pairs: the same weights once more, for kernels that multiply two
+ * non-zeros of a group at once (x86 vpmaddwd): per group, per pair of
+ * consecutive non-zero blocks (2p, 2p+1), per row r, one int32 holding
+ * w[2p][r] in its low and w[2p+1][r] in its high int16; an odd last block
+ * pairs with 0. A group of `count` blocks has (count + 1) / 2 * rows of them,
+ * so a kernel broadcasts a weight pair with one 32-bit load. */
 #ifndef TFLITE_SPARSE_QS8_SPMM_H_
 #define TFLITE_SPARSE_QS8_SPMM_H_
 
@@ -38,6 +45,7 @@ typedef struct {
   uint32_t tail_rows;
   int32_t first_offset;      /* bytes from input to the first non-zero's row */
   const int8_t* values;      /* weights only, group order */
+  const int32_t* pairs;      /* the same weights for vpmaddwd-style kernels, see below */
   const int32_t* diffs;      /* bytes */
   const uint32_t* counts;    /* per group */
   const int32_t* bias;       /* [out_channels], input zero point folded in */
@@ -62,6 +70,7 @@ typedef void (*tsp_qs8_spmm_fn)(size_t nc, const tsp_qs8_spmm_weights* w, const 
 typedef struct {
   tsp_qs8_spmm_weights view;
   int8_t* values;
+  int32_t* pairs;
   int32_t* diffs;
   uint32_t* counts;
   int32_t* bias;

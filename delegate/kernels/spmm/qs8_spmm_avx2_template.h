@@ -16,7 +16,9 @@
  *               int16 (vpmovsxbw); one vpmaddwd with the broadcast weight
  *               pair (w_k, w_k+1) does 2 MACs per int32 lane, exactly (the
  *               int16 products of int8 values cannot overflow the pair sum).
- *               An odd last non-zero pairs with weight 0.
+ *               An odd last non-zero pairs with weight 0. The pairs come
+ *               pre-built from the packer (w->pairs), so a pair is one
+ *               vpbroadcastd from memory.
  * Both reuse one widened input vector for all rows of a block.
  *
  * Register tile: at most 8 accumulators (16 ymm registers), so a 32x4 tile
@@ -85,10 +87,15 @@ QS8_INLINE void qs8_load_pair(const int nv, size_t tail, const int8_t* p0, const
   }
 }
 
-QS8_INLINE __m256i qs8_pair(int8_t w0, int8_t w1) {
-  const uint32_t lo = (uint16_t)(int16_t)w0, hi = (uint16_t)(int16_t)w1;
-  return _mm256_set1_epi32((int32_t)(lo | hi << 16));
-}
+#if QS8_SCHEME == QS8_MULLD
+typedef int8_t qs8_wt; /* w->values */
+#define QS8_WEIGHTS(w) ((w)->values)
+#define QS8_WEIGHTS_OF_GROUP(count, rows) ((size_t)(count) * (rows))
+#else
+typedef int32_t qs8_wt; /* w->pairs */
+#define QS8_WEIGHTS(w) ((w)->pairs)
+#define QS8_WEIGHTS_OF_GROUP(count, rows) ((size_t)((count) + 1) / 2 * (rows))
+#endif
 
 /* ---- requantization of one vector for one row ---- */
 typedef struct {
@@ -157,7 +164,7 @@ QS8_INLINE void qs8_store(const int rv, const int rows, size_t tail, const __m25
  * `count` non-zeros from `in`, stores, and returns the input pointer after
  * them. */
 QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail, uint32_t count,
-                                      const int8_t* v, const int32_t* d, const int8_t* in,
+                                      const qs8_wt* v, const int32_t* d, const int8_t* in,
                                       const tsp_qs8_spmm_weights* w, uint32_t row0, int8_t* out,
                                       size_t output_stride, const tsp_qs8_output* q) {
   __m256i acc[8];
@@ -189,13 +196,13 @@ QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail,
     qs8_load_pair(rv, tail, in, in1, x);
 #pragma GCC unroll 4
     for (int r = 0; r < rows; ++r) {
-      const __m256i wr = qs8_pair(v[r], v[rows + r]);
+      const __m256i wr = _mm256_set1_epi32(v[r]); /* one vpbroadcastd m32 */
 #pragma GCC unroll 4
       for (int i = 0; i < rv; ++i) {
         acc[r * rv + i] = _mm256_add_epi32(acc[r * rv + i], _mm256_madd_epi16(x[i], wr));
       }
     }
-    v += 2 * rows;
+    v += rows;
     in = in1 + d[1];
     d += 2;
   }
@@ -203,7 +210,7 @@ QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail,
     qs8_load_pair(rv, tail, in, in, x);
 #pragma GCC unroll 4
     for (int r = 0; r < rows; ++r) {
-      const __m256i wr = qs8_pair(v[r], 0);
+      const __m256i wr = _mm256_set1_epi32(v[r]); /* high half 0 */
 #pragma GCC unroll 4
       for (int i = 0; i < rv; ++i) {
         acc[r * rv + i] = _mm256_add_epi32(acc[r * rv + i], _mm256_madd_epi16(x[i], wr));
@@ -218,7 +225,7 @@ QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail,
 
 /* One output group over nv vectors of columns, in 1 or 2 register passes. */
 QS8_INLINE const int8_t* qs8_group(const int nv, const int rows, size_t tail, uint32_t count,
-                                   const int8_t** vals_io, const int32_t** diffs_io,
+                                   const qs8_wt** vals_io, const int32_t** diffs_io,
                                    const int8_t* in, const tsp_qs8_spmm_weights* w,
                                    uint32_t row0, int8_t* out, size_t output_stride,
                                    const tsp_qs8_output* q) {
@@ -228,7 +235,7 @@ QS8_INLINE const int8_t* qs8_group(const int nv, const int rows, size_t tail, ui
     next = qs8_subgroup(rv, rows, tail, count, *vals_io, *diffs_io, in + 8 * rv * p, w, row0,
                         out + 8 * rv * p, output_stride, q);
   }
-  *vals_io += (size_t)count * rows;
+  *vals_io += QS8_WEIGHTS_OF_GROUP(count, rows);
   *diffs_io += count;
   return next - 8 * (nv - rv);
 }
@@ -236,7 +243,7 @@ QS8_INLINE const int8_t* qs8_group(const int nv, const int rows, size_t tail, ui
 QS8_INLINE void qs8_columns(const int nv, const int block, size_t tail, size_t col,
                             const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output,
                             size_t output_stride, const tsp_qs8_output* q) {
-  const int8_t* vals = w->values;
+  const qs8_wt* vals = QS8_WEIGHTS(w);
   const int32_t* diffs = w->diffs;
   const uint32_t* counts = w->counts;
   const int8_t* in = input + col + w->first_offset;

@@ -24,20 +24,41 @@ static uint32_t qs8_group_first_row(const tsp_qs8_spmm_weights* v, uint32_t g) {
 }
 
 static size_t qs8_count_nonzero_blocks(const int8_t* weights, const tsp_qs8_spmm_weights* v,
-                                       size_t* value_count) {
+                                       size_t* value_count, size_t* pair_count) {
   const uint32_t groups = v->full_groups + v->tail_rows;
-  size_t nnz = 0, values = 0;
+  size_t nnz = 0, values = 0, pairs = 0;
   for (uint32_t g = 0; g < groups; ++g) {
     const uint32_t rows = qs8_group_rows(v, g), row0 = qs8_group_first_row(v, g);
+    size_t count = 0;
     for (uint32_t ci = 0; ci < v->in_channels; ++ci) {
-      if (qs8_block_is_nonzero(weights, v->in_channels, row0, rows, ci)) {
-        ++nnz;
-        values += rows;
-      }
+      if (qs8_block_is_nonzero(weights, v->in_channels, row0, rows, ci)) ++count;
     }
+    nnz += count;
+    values += count * rows;
+    pairs += (count + 1) / 2 * rows;
   }
   *value_count = values;
+  *pair_count = pairs;
   return nnz;
+}
+
+/* The pairs stream (qs8_spmm.h) from the values stream and the counts. */
+static void qs8_fill_pairs(tsp_qs8_spmm_packed* p) {
+  const tsp_qs8_spmm_weights* v = &p->view;
+  const uint32_t groups = v->full_groups + v->tail_rows;
+  const int8_t* in = p->values;
+  int32_t* out = p->pairs;
+  for (uint32_t g = 0; g < groups; ++g) {
+    const uint32_t rows = qs8_group_rows(v, g), count = p->counts[g];
+    for (uint32_t k = 0; k < count; k += 2) {
+      for (uint32_t r = 0; r < rows; ++r) {
+        const uint32_t lo = (uint16_t)(int16_t)in[(size_t)k * rows + r];
+        const uint32_t hi = k + 1 < count ? (uint16_t)(int16_t)in[(size_t)(k + 1) * rows + r] : 0;
+        *out++ = (int32_t)(lo | hi << 16);
+      }
+    }
+    in += (size_t)count * rows;
+  }
 }
 
 /* bias[r] - zx * sum_k w[r][k], modulo 2^32 (see qs8_spmm.h). */
@@ -88,23 +109,25 @@ int tsp_qs8_spmm_pack(const int8_t* weights, const int32_t* bias, const int32_t*
   v->full_groups = out_channels / block;
   v->tail_rows = out_channels % block;
 
-  size_t value_count = 0;
-  const size_t nnz = qs8_count_nonzero_blocks(weights, v, &value_count);
+  size_t value_count = 0, pair_count = 0;
+  const size_t nnz = qs8_count_nonzero_blocks(weights, v, &value_count, &pair_count);
   const size_t groups = (size_t)v->full_groups + v->tail_rows;
   packed->nnz_blocks = nnz;
   packed->values = qs8_alloc(value_count, sizeof(int8_t));
+  packed->pairs = qs8_alloc(pair_count, sizeof(int32_t));
   packed->diffs = qs8_alloc(nnz, sizeof(int32_t));
   packed->counts = qs8_alloc(groups, sizeof(uint32_t));
   packed->channels = qs8_alloc(nnz, sizeof(uint32_t));
   packed->bias = qs8_alloc(out_channels, sizeof(int32_t));
   packed->multiplier = qs8_alloc(out_channels, sizeof(int32_t));
   packed->shift = qs8_alloc(out_channels, sizeof(int32_t));
-  if (!packed->values || !packed->diffs || !packed->counts || !packed->channels ||
+  if (!packed->values || !packed->pairs || !packed->diffs || !packed->counts || !packed->channels ||
       !packed->bias || !packed->multiplier || !packed->shift) {
     tsp_qs8_spmm_release(packed);
     return -1;
   }
   qs8_fill_streams(weights, packed);
+  qs8_fill_pairs(packed);
   for (uint32_t r = 0; r < out_channels; ++r) {
     packed->bias[r] = qs8_folded_bias(weights + (size_t)r * in_channels, in_channels,
                                       bias ? bias[r] : 0, input_zero_point);
@@ -112,6 +135,7 @@ int tsp_qs8_spmm_pack(const int8_t* weights, const int32_t* bias, const int32_t*
     packed->shift[r] = shift[r];
   }
   v->values = packed->values;
+  v->pairs = packed->pairs;
   v->diffs = packed->diffs;
   v->counts = packed->counts;
   v->bias = packed->bias;
@@ -136,6 +160,7 @@ int tsp_qs8_spmm_restride(tsp_qs8_spmm_packed* packed, size_t input_stride) {
 
 void tsp_qs8_spmm_release(tsp_qs8_spmm_packed* packed) {
   free(packed->values);
+  free(packed->pairs);
   free(packed->diffs);
   free(packed->counts);
   free(packed->channels);
