@@ -198,13 +198,15 @@ int main(int argc, char** argv) {
   const variant vars[] = {
       {"f32 avx2 (select)", 0, NULL, NULL, 1},
       {"qs8_spmm_32x1__avx2", 0, NULL, qs8_spmm_32x1__avx2, 0},
+      {"qs8_spmm_64x1__avx2", 0, NULL, qs8_spmm_64x1__avx2, 0},
 #ifdef QS8_BENCH_MULLD
-      {"qs8 32x1 vpmulld", 0, NULL, qs8_spmm_32x1_mulld__avx2, 0},
+      {"qs8 32x1 vpmulld (alt)", 0, NULL, qs8_spmm_32x1_mulld__avx2, 0},
 #endif
       {"f32 avx2 (select)", 1, NULL, NULL, 1},
       {"qs8_spmm_32x4__avx2", 1, NULL, qs8_spmm_32x4__avx2, 0},
+      {"qs8_spmm_64x4__avx2", 1, NULL, qs8_spmm_64x4__avx2, 0},
 #ifdef QS8_BENCH_MULLD
-      {"qs8 32x4 vpmulld", 1, NULL, qs8_spmm_32x4_mulld__avx2, 0},
+      {"qs8 32x4 vpmulld (alt)", 1, NULL, qs8_spmm_32x4_mulld__avx2, 0},
 #endif
   };
   enum { NV = sizeof(vars) / sizeof(vars[0]) };
@@ -218,10 +220,10 @@ int main(int argc, char** argv) {
   }
   printf("MobileNet v1 1.0 pointwise layers, 90%% sparse, 1 thread, nc = ld, network order, "
          "median of %d runs%s\n", runs, sink == 12345.0 ? " " : "");
-  printf("%-6s %-22s %9s %12s\n", "block", "kernel", "ms", "GOPS nnz");
+  printf("%-6s %-24s %9s %12s\n", "block", "kernel", "ms", "GOPS nnz");
   for (int v = 0; v < NV; ++v) {
     const double ms = median(s[v], runs) * 1e3;
-    printf("%-6u %-22s %9.3f %12.1f\n", kBlocks[vars[v].b], vars[v].name, ms,
+    printf("%-6u %-24s %9.3f %12.1f\n", kBlocks[vars[v].b], vars[v].name, ms,
            nnz_ops(&d, vars[v].b) / ms * 1e-6);
   }
   return 0;

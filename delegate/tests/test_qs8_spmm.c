@@ -28,6 +28,9 @@ static const qs8_kernel kKernels[] = {
     {"qs8_spmm_32x1__avx2", qs8_spmm_32x1__avx2, TSP_ISA_AVX2, 1},
     {"qs8_spmm_32x2__avx2", qs8_spmm_32x2__avx2, TSP_ISA_AVX2, 2},
     {"qs8_spmm_32x4__avx2", qs8_spmm_32x4__avx2, TSP_ISA_AVX2, 4},
+    {"qs8_spmm_64x1__avx2", qs8_spmm_64x1__avx2, TSP_ISA_AVX2, 1},
+    {"qs8_spmm_64x2__avx2", qs8_spmm_64x2__avx2, TSP_ISA_AVX2, 2},
+    {"qs8_spmm_64x4__avx2", qs8_spmm_64x4__avx2, TSP_ISA_AVX2, 4},
 #endif
     {"none", NULL, TSP_ISA_SCALAR, 0}, /* keeps the array non-empty; skipped */
 };
@@ -339,7 +342,7 @@ static void run_case(tsp_rng* rng, const qs8_case* c, int input_mode, const int*
 static void test_kernels(const int* isa_ok) {
   tsp_rng rng;
   rng_seed(&rng, 2);
-  const size_t ncs[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 100};
+  const size_t ncs[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 200};
   const uint32_t outs[] = {1, 3, 5, 7, 30}, ins[] = {0, 1, 3, 17, 64};
   const float sparsities[] = {0.0f, 0.5f, 0.9f, 1.0f};
   const int32_t zxs[] = {-128, 127, 0, 5};

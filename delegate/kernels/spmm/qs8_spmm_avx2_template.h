@@ -33,7 +33,8 @@
  *     +2^30 then floor). vpmuldq on even and odd lanes, + 2^30 as 64-bit,
  *     bits 31..62 picked by a 64-bit shift and a dword blend; the one
  *     overflow (a == b == INT32_MIN, giving 0x80000000) is flipped to
- *     INT32_MAX by an xor with its mask;
+ *     INT32_MAX by an xor with its mask, only in rows whose multiplier is
+ *     INT32_MIN (never produced by QuantizeMultiplier);
  *   - RoundingDivideByPOT: (x >> e) + (x & mask > (mask >> 1) + (x < 0));
  *   - clamp to [min - zy, max - zy], then + zy, then pack to int8: exact,
  *     with no int32 overflow in the zero-point add. */
@@ -48,6 +49,9 @@
 #define QS8_MULLD 0
 #define QS8_MADDWD 1
 
+#ifndef QS8_TILE
+#define QS8_TILE 32
+#endif
 #define QS8_INLINE static inline __attribute__((always_inline))
 #define QS8_RV(nv, rows) ((nv) * (rows) > 8 ? 8 / (rows) : (nv))
 
@@ -64,7 +68,7 @@ QS8_INLINE __m128i qs8_load8(const int8_t* p, size_t tail) {
 
 /* ---- QS8_MULLD: one input row, nv vectors of 8 int32 ---- */
 QS8_INLINE void qs8_load_row(const int nv, size_t tail, const int8_t* p, __m256i* x) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int i = 0; i < nv; ++i) {
     x[i] = _mm256_cvtepi8_epi32(qs8_load8(p + 8 * i, i == nv - 1 ? tail : 0));
   }
@@ -73,7 +77,7 @@ QS8_INLINE void qs8_load_row(const int nv, size_t tail, const int8_t* p, __m256i
 /* ---- QS8_MADDWD: two input rows interleaved, nv vectors of 8 int16 pairs ---- */
 QS8_INLINE void qs8_load_pair(const int nv, size_t tail, const int8_t* p0, const int8_t* p1,
                               __m256i* x) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
   for (int i = 0; i < nv; i += 2) {
     if (i + 1 < nv) {
       const __m128i a = _mm_loadu_si128((const __m128i*)(p0 + 8 * i));
@@ -117,22 +121,25 @@ QS8_INLINE qs8_rq qs8_row_params(int32_t mult, int32_t shift, const tsp_qs8_outp
   return p;
 }
 
-QS8_INLINE __m256i qs8_requant(__m256i acc, const qs8_rq* p) {
+/* sat: the row's multiplier is INT32_MIN (the only one with which the
+ * high-mul can overflow); round: its right shift is non-zero. Both are
+ * per-row constants, so the callers branch once per row, not per vector. */
+QS8_INLINE __m256i qs8_requant(__m256i acc, const qs8_rq* p, const int sat, const int round) {
   const __m256i x = _mm256_sllv_epi32(acc, p->left);
   const __m256i nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
   const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, p->mult), nudge);
   const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->mult), nudge);
   __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
-  const __m256i min32 = _mm256_set1_epi32(INT32_MIN);
-  const __m256i sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, min32), _mm256_cmpeq_epi32(p->mult, min32));
-  h = _mm256_xor_si256(h, sat);
-  /* RoundingDivideByPOT */
-  const __m256i rem = _mm256_and_si256(h, p->mask);
-  const __m256i thr = _mm256_sub_epi32(p->half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
-  h = _mm256_sub_epi32(_mm256_srav_epi32(h, p->right), _mm256_cmpgt_epi32(rem, thr));
+  if (sat) h = _mm256_xor_si256(h, _mm256_cmpeq_epi32(x, p->mult));
+  if (round) { /* RoundingDivideByPOT */
+    const __m256i rem = _mm256_and_si256(h, p->mask);
+    const __m256i thr = _mm256_sub_epi32(p->half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
+    h = _mm256_sub_epi32(_mm256_srav_epi32(h, p->right), _mm256_cmpgt_epi32(rem, thr));
+  }
   h = _mm256_min_epi32(_mm256_max_epi32(h, p->lo), p->hi);
   return _mm256_add_epi32(h, p->zp);
 }
+
 
 /* 8 int32 in [-128, 127] to 8 int8; tail (1..7) stores only that many. */
 QS8_INLINE void qs8_store8(int8_t* o, __m256i y, size_t tail) {
@@ -146,16 +153,28 @@ QS8_INLINE void qs8_store8(int8_t* o, __m256i y, size_t tail) {
   }
 }
 
+QS8_INLINE void qs8_store_row(const int rv, size_t tail, const __m256i* acc, const qs8_rq* p,
+                              const int sat, const int round, int8_t* o) {
+#pragma GCC unroll 8
+  for (int i = 0; i < rv; ++i) {
+    qs8_store8(o + 8 * i, qs8_requant(acc[i], p, sat, round), i == rv - 1 ? tail : 0);
+  }
+}
+
 QS8_INLINE void qs8_store(const int rv, const int rows, size_t tail, const __m256i* acc,
                           const tsp_qs8_spmm_weights* w, uint32_t row0, int8_t* out,
                           size_t output_stride, const tsp_qs8_output* q) {
 #pragma GCC unroll 4
   for (int r = 0; r < rows; ++r) {
-    const qs8_rq p = qs8_row_params(w->multiplier[row0 + r], w->shift[row0 + r], q);
+    const int32_t mult = w->multiplier[row0 + r], shift = w->shift[row0 + r];
+    const qs8_rq p = qs8_row_params(mult, shift, q);
     int8_t* o = out + r * output_stride;
-#pragma GCC unroll 4
-    for (int i = 0; i < rv; ++i) {
-      qs8_store8(o + 8 * i, qs8_requant(acc[r * rv + i], &p), i == rv - 1 ? tail : 0);
+    if (mult == INT32_MIN) {
+      qs8_store_row(rv, tail, acc + r * rv, &p, 1, 1, o); /* rare: generic */
+    } else if (shift < 0) {
+      qs8_store_row(rv, tail, acc + r * rv, &p, 0, 1, o);
+    } else {
+      qs8_store_row(rv, tail, acc + r * rv, &p, 0, 0, o);
     }
   }
 }
@@ -171,17 +190,17 @@ QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail,
 #pragma GCC unroll 4
   for (int r = 0; r < rows; ++r) {
     const __m256i b = _mm256_set1_epi32(w->bias[row0 + r]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int i = 0; i < rv; ++i) acc[r * rv + i] = b;
   }
-  __m256i x[4];
+  __m256i x[8];
 #if QS8_SCHEME == QS8_MULLD
   for (uint32_t k = 0; k < count; ++k) {
     qs8_load_row(rv, tail, in, x);
 #pragma GCC unroll 4
     for (int r = 0; r < rows; ++r) {
       const __m256i wr = _mm256_set1_epi32(v[r]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < rv; ++i) {
         acc[r * rv + i] = _mm256_add_epi32(acc[r * rv + i], _mm256_mullo_epi32(x[i], wr));
       }
@@ -197,7 +216,7 @@ QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail,
 #pragma GCC unroll 4
     for (int r = 0; r < rows; ++r) {
       const __m256i wr = _mm256_set1_epi32(v[r]); /* one vpbroadcastd m32 */
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < rv; ++i) {
         acc[r * rv + i] = _mm256_add_epi32(acc[r * rv + i], _mm256_madd_epi16(x[i], wr));
       }
@@ -211,7 +230,7 @@ QS8_INLINE const int8_t* qs8_subgroup(const int rv, const int rows, size_t tail,
 #pragma GCC unroll 4
     for (int r = 0; r < rows; ++r) {
       const __m256i wr = _mm256_set1_epi32(v[r]); /* high half 0 */
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int i = 0; i < rv; ++i) {
         acc[r * rv + i] = _mm256_add_epi32(acc[r * rv + i], _mm256_madd_epi16(x[i], wr));
       }
@@ -261,6 +280,12 @@ QS8_INLINE void qs8_columns(const int nv, const int block, size_t tail, size_t c
   }
 }
 
+#if QS8_TILE == 64
+static void qs8_columns_8(size_t col, const tsp_qs8_spmm_weights* w, const int8_t* input,
+                          int8_t* output, size_t output_stride, const tsp_qs8_output* q) {
+  qs8_columns(8, QS8_B, 0, col, w, input, output, output_stride, q);
+}
+#endif
 static void qs8_columns_4(size_t col, const tsp_qs8_spmm_weights* w, const int8_t* input,
                           int8_t* output, size_t output_stride, const tsp_qs8_output* q) {
   qs8_columns(4, QS8_B, 0, col, w, input, output, output_stride, q);
@@ -282,7 +307,15 @@ static void qs8_columns_tail(size_t tail, size_t col, const tsp_qs8_spmm_weights
 void QS8_NAME(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output,
               size_t output_stride, const tsp_qs8_output* q) {
   size_t col = 0;
+#if QS8_TILE == 64
+  for (; col + 64 <= nc; col += 64) qs8_columns_8(col, w, input, output, output_stride, q);
+  if (nc - col >= 32) {
+    qs8_columns_4(col, w, input, output, output_stride, q);
+    col += 32;
+  }
+#else
   for (; col + 32 <= nc; col += 32) qs8_columns_4(col, w, input, output, output_stride, q);
+#endif
   if (nc - col >= 16) {
     qs8_columns_2(col, w, input, output, output_stride, q);
     col += 16;
