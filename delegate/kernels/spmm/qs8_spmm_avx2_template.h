@@ -4,9 +4,10 @@
  *   QS8_NAME    the function name, e.g. qs8_spmm_32x4__avx2
  *   QS8_B       output-channel block (1, 2, 4)
  *   QS8_SCHEME  QS8_MULLD or QS8_MADDWD (how non-zeros are multiplied)
- * The tile is 32 columns (4 vectors of 8 int32 accumulators); remainders
- * take 16, then 8, then one partial vector, so no load or store touches a
- * column at or past nc.
+ *   QS8_TILE    32 (default) or 64 columns per tile
+ * A tile is 4 or 8 vectors of 8 int32 columns; remainders take 32 (from
+ * 64), 16, 8, then one partial vector, so no load or store touches a column
+ * at or past nc.
  *
  * Schemes:
  *   QS8_MULLD : per non-zero, 8 int8 columns -> vpmovsxbd -> vpmulld by the
@@ -21,9 +22,31 @@
  *               vpbroadcastd from memory.
  * Both reuse one widened input vector for all rows of a block.
  *
- * Register tile: at most 8 accumulators (16 ymm registers), so a 32x4 tile
- * walks each group's non-zeros twice, 16 columns at a time (as the f32
- * AVX2 kernels do). int32 adds have 1-cycle latency: no split accumulators.
+ * Why QS8_MADDWD, and 64-column tiles (measured on the 2-vCPU AMD EPYC Zen 3
+ * VM, AVX2, no VNNI; benchmarks/qs8_spmm_bench.c, MobileNet v1 1.0's 13
+ * pointwise layers at 90%, network order, medians of 20 runs, two runs each,
+ * ms; f32 = the f32 AVX2 kernels tsp_spmm_select picks, same pattern):
+ *                                   block 1         block 4
+ *   f32 AVX2                        3.71-4.52       2.88-4.07
+ *   vpmulld, 32 columns             3.95-4.29       4.09-4.50
+ *   vpmaddwd, 32 columns            3.47-3.68       3.19-3.75
+ *   vpmaddwd, 64 columns            3.38-3.44       3.10-3.24
+ * (the f32 column moved with the host's load between runs; within one run
+ * the order was always the one shown). Building the weight pair at run time
+ * from the int8 values cost block 4 about 20% (4.05 ms), hence w->pairs.
+ * vpmaddwd, vpmulld and vfmadd231ps each sustain ~2 per cycle here (a
+ * 12-chain loop: 0.17 ns each), so exact int8 without VNNI has only twice
+ * f32's multiply rate (16 vs 8 MACs per instruction) minus the widening
+ * shuffles and the extra vpaddd; what it gains is mostly bandwidth (a
+ * 64-column int8 strip of 512 channels is 32 KB, this core's L1D, where
+ * f32 fits 16 columns). vpmaddubsw
+ * (u8 x s8) would double the rate again but saturates its int16 pair sum
+ * (255 * 128 * 2 > 32767): not exact, not used.
+ *
+ * Register tile: at most 8 accumulators (16 ymm registers), so a tile of
+ * nv vectors x rows walks each group's non-zeros nv * rows / 8 times (32x4:
+ * twice, 64x2: twice, 64x4: four times), 8 / rows vectors at a time (as the
+ * f32 AVX2 kernels do); the later walks read the group's weights from L1. int32 adds have 1-cycle latency: no split accumulators.
  *
  * Requantization (bit-exact with tsp_qs8_requantize):
  *   - left shift: vpsllvd (wraps like the scalar);
