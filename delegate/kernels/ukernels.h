@@ -107,5 +107,8 @@ void qs8_spmm_32x4__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t*
 void qs8_spmm_64x1__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
 void qs8_spmm_64x2__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
 void qs8_spmm_64x4__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_16x1__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_16x2__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_16x4__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
 
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */

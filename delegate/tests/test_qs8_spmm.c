@@ -32,6 +32,11 @@ static const qs8_kernel kKernels[] = {
     {"qs8_spmm_64x2__avx2", qs8_spmm_64x2__avx2, TSP_ISA_AVX2, 2},
     {"qs8_spmm_64x4__avx2", qs8_spmm_64x4__avx2, TSP_ISA_AVX2, 4},
 #endif
+#ifdef TSP_TEST_NEON
+    {"qs8_spmm_16x1__neon", qs8_spmm_16x1__neon, TSP_ISA_NEON, 1},
+    {"qs8_spmm_16x2__neon", qs8_spmm_16x2__neon, TSP_ISA_NEON, 2},
+    {"qs8_spmm_16x4__neon", qs8_spmm_16x4__neon, TSP_ISA_NEON, 4},
+#endif
     {"none", NULL, TSP_ISA_SCALAR, 0}, /* keeps the array non-empty; skipped */
 };
 #define NUM_KERNELS (sizeof(kKernels) / sizeof(kKernels[0]))
