@@ -97,4 +97,18 @@ void f32_vadd__neon(size_t n, const float* a, const float* b, float* y, const ts
 void f32_vmul__neon(size_t n, const float* a, const float* b, float* y, const tsp_minmax* clamp);
 void f32_vmulc_chw__neon(size_t channels, size_t n, const float* x, size_t stride, const float* scale, float* y, const tsp_minmax* clamp);
 
+/* ------------------------------------------------------------- QS8 ---
+ * Int8 SpMM (qs8_spmm.h): <columns per tile>x<output-channel block>. */
+#include "qs8_spmm.h"
+void qs8_spmm__scalar(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_32x1__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_32x2__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_32x4__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_64x1__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_64x2__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_64x4__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_16x1__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_16x2__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+void qs8_spmm_16x4__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */
