@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qs8_requant.h" /* tsp_qs8_output, tsp_qs8_quantize_multiplier, tsp_qs8_requantize */
+
 typedef struct {
   uint32_t out_channels;
   uint32_t in_channels;
@@ -52,13 +54,6 @@ typedef struct {
   const int32_t* multiplier; /* [out_channels], Q31, from tsp_qs8_quantize_multiplier */
   const int32_t* shift;      /* [out_channels], in [-31, 31]; > 0 is a left shift */
 } tsp_qs8_spmm_weights;
-
-/* Output quantization: zero point and the fused activation's clamp. */
-typedef struct {
-  int32_t zero_point; /* zy, in [-128, 127] */
-  int32_t min;        /* act_min, in [-128, 127] */
-  int32_t max;        /* act_max, in [min, 127] */
-} tsp_qs8_output;
 
 /* output_stride: bytes between output channel rows. Kernels read columns
  * [0, nc) of each input row they need and write columns [0, nc) of every
@@ -94,46 +89,5 @@ int tsp_qs8_spmm_pack(const int8_t* weights, const int32_t* bias, const int32_t*
  * farthest jump does not fit int32. */
 int tsp_qs8_spmm_restride(tsp_qs8_spmm_packed* packed, size_t input_stride);
 void tsp_qs8_spmm_release(tsp_qs8_spmm_packed* packed);
-
-/* TFLite's QuantizeMultiplier: real = mult * 2^(shift - 31) with mult in
- * [2^30, 2^31) (round half away from zero, a rounded 2^31 becomes 2^30 with
- * shift + 1), real == 0 gives (0, 0), a shift below -31 flushes to (0, 0).
- * Returns 0, or -1 for a negative, NaN or infinite real, or a shift above 31
- * (real >= 2^31), leaving the outputs at (0, 0). */
-int tsp_qs8_quantize_multiplier(double real, int32_t* multiplier, int32_t* shift);
-
-/* ---- scalar requantization, shared by the reference kernel ---- */
-
-/* gemmlowp's SaturatingRoundingDoublingHighMul: a * b / 2^31 rounded to
- * nearest with ties toward +infinity (a * b = 3 * 2^30 gives 2, -3 * 2^30 gives -1, as
- * ARM's vqrdmulh); the one overflow (a == b == INT32_MIN) saturates. */
-static inline int32_t tsp_qs8_srdhm(int32_t a, int32_t b) {
-  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
-  const int64_t ab = (int64_t)a * (int64_t)b;
-  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
-  return (int32_t)((ab + nudge) / (INT64_C(1) << 31)); /* C division truncates */
-}
-
-/* gemmlowp's RoundingDivideByPOT, exponent in [0, 31]: x / 2^e rounded to
- * nearest, ties away from zero. */
-static inline int32_t tsp_qs8_rdbpot(int32_t x, int32_t e) {
-  const int32_t mask = (int32_t)((INT64_C(1) << e) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> e) + (remainder > threshold ? 1 : 0);
-}
-
-static inline int32_t tsp_qs8_mbqm(int32_t acc, int32_t multiplier, int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  const int32_t shifted = (int32_t)((uint32_t)acc << left); /* wraps, like TFLite */
-  return tsp_qs8_rdbpot(tsp_qs8_srdhm(shifted, multiplier), right);
-}
-
-static inline int8_t tsp_qs8_requantize(int32_t acc, int32_t multiplier, int32_t shift,
-                                        const tsp_qs8_output* q) {
-  int64_t y = (int64_t)tsp_qs8_mbqm(acc, multiplier, shift) + q->zero_point;
-  y = y < q->min ? q->min : y;
-  return (int8_t)(y > q->max ? q->max : y);
-}
 
 #endif /* TFLITE_SPARSE_QS8_SPMM_H_ */

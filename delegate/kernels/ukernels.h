@@ -111,4 +111,12 @@ void qs8_spmm_16x1__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t*
 void qs8_spmm_16x2__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
 void qs8_spmm_16x4__neon(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output, size_t output_stride, const tsp_qs8_output* q);
 
+/* Int8 depthwise 3x3 convolution, CHW, depth_multiplier 1, all channels of an
+ * image per call (dwconv/qs8_dwconv2d_chw_scalar.h): weights 9 int8 per
+ * channel (row-major taps), per-channel bias / multiplier / shift. */
+void qs8_dwconv2d_chw_3x3s1__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_3x3s2__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_3x3s1__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_3x3s2__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */

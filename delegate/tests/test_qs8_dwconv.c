@@ -1,0 +1,339 @@
+/* QS8 depthwise 3x3 CHW tests: the scalar reference against a naive formula
+ * (unfolded zero point, 64-bit sums, requantization written out from
+ * gemmlowp's definitions), every SIMD kernel against the scalar one,
+ * bit-exact, on awkward shapes: plane sweeps, MobileNet squares, pads 0..2,
+ * TF SAME / VALID / explicit output sizes, zero points -128 / 0 / 127,
+ * clamps, extreme weights and inputs, random multipliers / shifts in
+ * TFLite's range (and a few outside it: INT32_MIN, huge biases).
+ *
+ * Buffers are exact-size mallocs so ASan catches any access past the last
+ * plane; input gaps between planes hold random bytes (reading them shows as
+ * a mismatch), output gaps hold a sentinel that must survive. ISAs without
+ * a QS8 depthwise kernel in this build (NEON for now) are skipped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "test_util.h"
+#include "ukernels.h"
+
+typedef void (*qs8_dw_fn)(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+                          size_t pad_top, size_t pad_left, const int8_t* input,
+                          size_t input_stride, const int8_t* weights, const int32_t* bias,
+                          const int32_t* multiplier, const int32_t* shift,
+                          int32_t input_zero_point, const tsp_qs8_output* out_params,
+                          int8_t* output, size_t output_stride);
+
+typedef struct {
+  const char* name;
+  size_t stride;
+  qs8_dw_fn fn[TSP_ISA_COUNT];
+} kernel_set;
+
+#if defined(TSP_TEST_X86)
+#define FNS(k) \
+  {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar, [TSP_ISA_AVX2] = qs8_dwconv2d_chw_##k##__avx2}
+#else
+#define FNS(k) {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar}
+#endif
+static const kernel_set kKernels[] = {
+    {"qs8 3x3s1", 1, FNS(3x3s1)},
+    {"qs8 3x3s2", 2, FNS(3x3s2)},
+};
+
+static int g_isa_ok[TSP_ISA_COUNT];
+
+typedef struct {
+  size_t in_h, in_w, out_h, out_w, pad_top, pad_left;
+} shape;
+
+static void* exact_alloc(size_t bytes) {
+  void* p = malloc(bytes ? bytes : 1);
+  if (p == NULL) abort();
+  return p;
+}
+
+static int32_t rng_i32(tsp_rng* rng) {
+  return (int32_t)((rng_below(rng, 65536) << 16) | rng_below(rng, 65536));
+}
+
+/* int8 biased to the extremes a quarter of the time. */
+static int8_t rng_i8(tsp_rng* rng) {
+  switch (rng_below(rng, 8)) {
+    case 0: return -128;
+    case 1: return 127;
+    default: return (int8_t)((int)rng_below(rng, 256) - 128);
+  }
+}
+
+/* ------------------------------------------ naive TFLite arithmetic --- */
+
+static int32_t ref_high_mul(int32_t a, int32_t b) { /* SaturatingRoundingDoublingHighMul */
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  const int64_t ab = (int64_t)a * b;
+  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
+  return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+}
+
+static int32_t ref_div_pot(int32_t x, int e) { /* RoundingDivideByPOT, ties away from 0 */
+  if (e == 0) return x;
+  const int64_t d = INT64_C(1) << e, ax = x < 0 ? -(int64_t)x : x;
+  const int64_t q = (ax + d / 2) / d;
+  return (int32_t)(x < 0 ? -q : q);
+}
+
+static int8_t ref_requant(int64_t acc64, int32_t mult, int32_t shift, const tsp_qs8_output* q) {
+  const int32_t acc = (int32_t)(uint32_t)(uint64_t)acc64; /* int32 accumulation wraps */
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t x = (int32_t)(uint32_t)((uint64_t)(int64_t)acc << left);
+  int64_t y = (int64_t)ref_div_pot(ref_high_mul(x, mult), right) + q->zero_point;
+  if (y < q->min) y = q->min;
+  if (y > q->max) y = q->max;
+  return (int8_t)y;
+}
+
+static void naive(size_t stride, const shape* s, const int8_t* in, const int8_t* w, int32_t bias,
+                  int32_t mult, int32_t shift, int32_t zx, const tsp_qs8_output* q,
+                  int8_t* out) {
+  for (size_t oy = 0; oy < s->out_h; ++oy) {
+    for (size_t ox = 0; ox < s->out_w; ++ox) {
+      int64_t acc = bias;
+      for (long ky = 0; ky < 3; ++ky) {
+        for (long kx = 0; kx < 3; ++kx) {
+          const long iy = (long)(oy * stride) + ky - (long)s->pad_top;
+          const long ix = (long)(ox * stride) + kx - (long)s->pad_left;
+          const int inside = iy >= 0 && ix >= 0 && iy < (long)s->in_h && ix < (long)s->in_w;
+          const int32_t x = inside ? in[iy * (long)s->in_w + ix] : zx;
+          acc += (int64_t)w[ky * 3 + kx] * (x - zx);
+        }
+      }
+      out[oy * s->out_w + ox] = ref_requant(acc, mult, shift, q);
+    }
+  }
+}
+
+static void test_ref_arithmetic(void) {
+  EXPECT(ref_div_pot(5, 1) == 3 && ref_div_pot(-5, 1) == -3 && ref_div_pot(-1, 31) == 0);
+  EXPECT(ref_div_pot(INT32_MIN, 31) == -1 && ref_div_pot(INT32_MAX, 31) == 1);
+  EXPECT(ref_high_mul(3, 1 << 30) == 2 && ref_high_mul(-3, 1 << 30) == -1);
+  tsp_rng rng;
+  rng_seed(&rng, 5);
+  int ok = 1;
+  for (int i = 0; i < 100000 && ok; ++i) {
+    const int32_t x = rng_i32(&rng), m = rng_i32(&rng);
+    const int32_t sh = (int32_t)rng_below(&rng, 63) - 31;
+    ok = ref_div_pot(ref_high_mul((int32_t)((uint32_t)x << (sh > 0 ? sh : 0)), m),
+                     sh > 0 ? 0 : -sh) == tsp_qs8_mbqm(x, m, sh);
+  }
+  EXPECT(ok);
+}
+
+/* ------------------------------------------------------ one shape --- */
+
+#define GAP_OUT 0x5A /* sentinel between output planes */
+
+typedef struct {
+  int32_t zx;
+  tsp_qs8_output q;
+  int extreme; /* 0: random; 1: inputs / weights at the int8 extremes; 2: huge biases */
+} qparams;
+
+static size_t pick_stride(size_t n, tsp_rng* rng) {
+  switch (rng_below(rng, 3)) {
+    case 0: return n;
+    case 1: return (n + 15) / 16 * 16;
+    default: return n + rng_below(rng, 19);
+  }
+}
+
+static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, const qparams* qp,
+                         tsp_rng* rng) {
+  const size_t n_in = s->in_h * s->in_w, n_out = s->out_h * s->out_w;
+  const size_t in_stride = pick_stride(n_in, rng), out_stride = pick_stride(n_out, rng);
+  const size_t in_size = (channels - 1) * in_stride + n_in;
+  const size_t out_size = (channels - 1) * out_stride + n_out;
+  int8_t* in = exact_alloc(in_size);
+  int8_t* w = exact_alloc(9 * channels);
+  int32_t* bias = exact_alloc(channels * sizeof(int32_t));
+  int32_t* mult = exact_alloc(channels * sizeof(int32_t));
+  int32_t* shift = exact_alloc(channels * sizeof(int32_t));
+  int8_t* want = exact_alloc(out_size);
+  int8_t* ref = exact_alloc(out_size);
+  int8_t* got = exact_alloc(out_size);
+  for (size_t i = 0; i < in_size; ++i) {
+    in[i] = qp->extreme == 1 ? (rng_below(rng, 2) ? 127 : -128) : rng_i8(rng);
+  }
+  for (size_t i = 0; i < 9 * channels; ++i) {
+    w[i] = qp->extreme == 1 ? (rng_below(rng, 2) ? 127 : -128) : rng_i8(rng);
+  }
+  for (size_t c = 0; c < channels; ++c) {
+    if (qp->extreme == 2) {
+      bias[c] = rng_below(rng, 2) ? INT32_MAX - (int32_t)rng_below(rng, 300000)
+                                  : INT32_MIN + (int32_t)rng_below(rng, 300000);
+    } else {
+      bias[c] = (int32_t)rng_below(rng, 200001) - 100000;
+    }
+    /* TFLite's range: a real scale in ~[2^-20, 2^2), from QuantizeMultiplier. */
+    const double real = (1.0 + rng_below(rng, 1u << 20) / (double)(1u << 20)) *
+                        (double)(1u << rng_below(rng, 23)) / (double)(1u << 20);
+    if (tsp_qs8_quantize_multiplier(real, &mult[c], &shift[c]) != 0) abort();
+    switch (rng_below(rng, 16)) { /* raw values, outside what the converter makes */
+      case 0: mult[c] = INT32_MIN; shift[c] = (int32_t)rng_below(rng, 63) - 31; break;
+      case 1: mult[c] = rng_i32(rng); shift[c] = (int32_t)rng_below(rng, 63) - 31; break;
+      case 2: mult[c] = INT32_MAX; shift[c] = -31; break;
+      default: break;
+    }
+  }
+  memset(want, GAP_OUT, out_size);
+  for (size_t c = 0; c < channels; ++c) {
+    naive(ks->stride, s, in + c * in_stride, w + 9 * c, bias[c], mult[c], shift[c], qp->zx, &qp->q,
+          want + c * out_stride);
+  }
+  memset(ref, GAP_OUT, out_size);
+  for (size_t c = 0; c < channels; ++c) memset(ref + c * out_stride, (int8_t)~GAP_OUT, n_out);
+  ks->fn[TSP_ISA_SCALAR](channels, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left,
+                         in, in_stride, w, bias, mult, shift, qp->zx, &qp->q, ref, out_stride);
+  int ok = 1;
+  for (int isa = TSP_ISA_SCALAR; isa < TSP_ISA_COUNT && ok; ++isa) {
+    const int8_t* expect = want;
+    int8_t* out = ref;
+    if (isa != TSP_ISA_SCALAR) {
+      if (!g_isa_ok[isa] || ks->fn[isa] == NULL) continue;
+      expect = ref;
+      out = got;
+      memset(got, GAP_OUT, out_size);
+      for (size_t c = 0; c < channels; ++c) memset(got + c * out_stride, (int8_t)~GAP_OUT, n_out);
+      ks->fn[isa](channels, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left, in,
+                  in_stride, w, bias, mult, shift, qp->zx, &qp->q, got, out_stride);
+    }
+    for (size_t i = 0; i < out_size; ++i) {
+      if (out[i] != expect[i]) {
+        const size_t c = i / out_stride, r = i % out_stride;
+        fprintf(stderr,
+                "%s %s: c %zu/%zu in %zux%zu (stride %zu) out %zux%zu (stride %zu) pad %zu,%zu "
+                "zx %d zy %d [%d,%d] mult %d shift %d: at %zu (y %zu x %zu) got %d want %d\n",
+                ks->name, tsp_isa_name((tsp_isa)isa), c, channels, s->in_h, s->in_w, in_stride,
+                s->out_h, s->out_w, out_stride, s->pad_top, s->pad_left, qp->zx,
+                qp->q.zero_point, qp->q.min, qp->q.max, c < channels ? mult[c] : 0,
+                c < channels ? shift[c] : 0, i, s->out_w ? r / s->out_w : 0,
+                s->out_w ? r % s->out_w : 0, out[i], expect[i]);
+        ok = 0;
+        break;
+      }
+    }
+  }
+  free(in);
+  free(w);
+  free(bias);
+  free(mult);
+  free(shift);
+  free(want);
+  free(ref);
+  free(got);
+  test_record(ok);
+  return ok;
+}
+
+/* Zero points and clamps, cycled: zx -128 / 0 / 127 and random, outputs
+ * unclamped, ReLU-like, ReLU6-like, narrow. */
+static qparams pick_q(size_t counter, tsp_rng* rng) {
+  static const int32_t zxs[4] = {-128, 0, 127, 0};
+  static const tsp_qs8_output qs[4] = {{-128, -128, 127}, {-5, -5, 127}, {10, -20, 60}, {0, 3, 3}};
+  qparams p;
+  p.zx = (counter % 4 == 3) ? (int32_t)rng_below(rng, 256) - 128 : zxs[counter % 4];
+  p.q = qs[(counter / 4) % 4];
+  if (counter % 5 == 4) p.q.zero_point = (int32_t)rng_below(rng, 256) - 128;
+  p.extreme = counter % 7 == 5 ? 1 : counter % 7 == 6 ? 2 : 0;
+  return p;
+}
+
+/* Output sizes along one axis: TF SAME, VALID, explicit end padding 0..2. */
+static size_t out_sizes(size_t in, size_t pad, size_t stride, size_t out[5]) {
+  size_t n = 0;
+  const size_t cand[5] = {
+      (in + stride - 1) / stride,
+      in >= 3 ? (in - 3) / stride + 1 : 0,
+      in + pad >= 3 ? (in + pad - 3) / stride + 1 : 0,
+      in + pad + 1 >= 3 ? (in + pad + 1 - 3) / stride + 1 : 0,
+      in + pad + 2 >= 3 ? (in + pad + 2 - 3) / stride + 1 : 0,
+  };
+  for (size_t i = 0; i < 5; ++i) {
+    int dup = cand[i] == 0;
+    for (size_t j = 0; j < n && !dup; ++j) dup = out[j] == cand[i];
+    if (!dup) out[n++] = cand[i];
+  }
+  return n;
+}
+
+static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
+  size_t counter = 0;
+  /* Planes 1x1 .. 9x40: every pad pair, every output size. */
+  for (size_t h = 1; h <= 9; ++h) {
+    for (size_t wd = 1; wd <= 40; ++wd) {
+      for (size_t pt = 0; pt <= 2; ++pt) {
+        for (size_t pl = 0; pl <= 2; ++pl) {
+          size_t oh[5], ow[5];
+          const size_t nh = out_sizes(h, pt, ks->stride, oh);
+          const size_t nw = out_sizes(wd, pl, ks->stride, ow);
+          for (size_t a = 0; a < nh; ++a) {
+            for (size_t b = 0; b < nw; ++b) {
+              const shape s = {h, wd, oh[a], ow[b], pt, pl};
+              const qparams qp = pick_q(counter++, rng);
+              check_shape_c(ks, &s, 1 + rng_below(rng, 3), &qp, rng);
+            }
+          }
+        }
+      }
+    }
+  }
+  /* Wider rows around multiples of 8 and 16. */
+  static const size_t wide[] = {47, 48, 49, 63, 64, 65, 111, 112, 113};
+  for (size_t i = 0; i < sizeof wide / sizeof wide[0]; ++i) {
+    for (size_t p = 0; p <= 2; ++p) {
+      size_t ow[5];
+      const size_t nw = out_sizes(wide[i], p, ks->stride, ow);
+      for (size_t b = 0; b < nw; ++b) {
+        const shape s = {3 + p, wide[i], (3 + p + ks->stride - 1) / ks->stride, ow[b], p, 2 - p};
+        const qparams qp = pick_q(counter++, rng);
+        check_shape_c(ks, &s, 2, &qp, rng);
+      }
+    }
+  }
+  /* MobileNet planes, TF SAME (TF's pad and the symmetric one). */
+  static const size_t planes[] = {112, 56, 28, 14, 7};
+  for (size_t i = 0; i < sizeof planes / sizeof planes[0]; ++i) {
+    const size_t in = planes[i], out = (in + ks->stride - 1) / ks->stride;
+    const size_t same_pad = ((out - 1) * ks->stride + 3 - in) / 2;
+    for (size_t c = 0; c < 3; ++c) {
+      const qparams qp = pick_q(counter++, rng);
+      const shape s = {in, in, out, out, same_pad, same_pad};
+      check_shape_c(ks, &s, 2 + c, &qp, rng);
+      const shape sym = {in, in, out, out, 1, 1};
+      check_shape_c(ks, &sym, 2 + c, &qp, rng);
+      const size_t vout = (in - 3) / ks->stride + 1;
+      const shape valid = {in, in, vout, vout, 0, 0};
+      check_shape_c(ks, &valid, 1 + c, &qp, rng);
+    }
+  }
+  /* Windows larger than the plane, outputs larger than the input. */
+  for (size_t c = 1; c <= 9; ++c) {
+    const qparams qp = pick_q(counter++, rng);
+    const shape tiny = {1, 1, 3, 3, 2, 2};
+    check_shape_c(ks, &tiny, c, &qp, rng);
+  }
+}
+
+int main(void) {
+  for (int i = 0; i < TSP_ISA_COUNT; ++i) {
+    g_isa_ok[i] = tsp_isa_supported((tsp_isa)i);
+    const int has = kKernels[0].fn[i] != NULL;
+    printf("%s: %s\n", tsp_isa_name((tsp_isa)i),
+           !g_isa_ok[i] ? "skipped (CPU lacks it)" : has ? "tested" : "skipped (no QS8 dwconv kernel)");
+  }
+  test_ref_arithmetic();
+  tsp_rng rng;
+  rng_seed(&rng, 13);
+  for (size_t k = 0; k < sizeof kKernels / sizeof kKernels[0]; ++k) test_kernel(&kKernels[k], &rng);
+  return test_summary();
+}
