@@ -48,25 +48,6 @@ typedef struct {
   size_t in_h, in_w, out_h, out_w, pad_top, pad_left;
 } shape;
 
-static void* exact_alloc(size_t bytes) {
-  void* p = malloc(bytes ? bytes : 1);
-  if (p == NULL) abort();
-  return p;
-}
-
-static int32_t rng_i32(tsp_rng* rng) {
-  return (int32_t)((rng_below(rng, 65536) << 16) | rng_below(rng, 65536));
-}
-
-/* int8 biased to the extremes a quarter of the time. */
-static int8_t rng_i8(tsp_rng* rng) {
-  switch (rng_below(rng, 8)) {
-    case 0: return -128;
-    case 1: return 127;
-    default: return (int8_t)((int)rng_below(rng, 256) - 128);
-  }
-}
-
 /* ------------------------------------------ naive TFLite arithmetic --- */
 
 static int32_t ref_high_mul(int32_t a, int32_t b) { /* SaturatingRoundingDoublingHighMul */
@@ -153,14 +134,14 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
   const size_t in_stride = pick_stride(n_in, rng), out_stride = pick_stride(n_out, rng);
   const size_t in_size = (channels - 1) * in_stride + n_in;
   const size_t out_size = (channels - 1) * out_stride + n_out;
-  int8_t* in = exact_alloc(in_size);
-  int8_t* w = exact_alloc(9 * channels);
-  int32_t* bias = exact_alloc(channels * sizeof(int32_t));
-  int32_t* mult = exact_alloc(channels * sizeof(int32_t));
-  int32_t* shift = exact_alloc(channels * sizeof(int32_t));
-  int8_t* want = exact_alloc(out_size);
-  int8_t* ref = exact_alloc(out_size);
-  int8_t* got = exact_alloc(out_size);
+  int8_t* in = test_exact_alloc(in_size);
+  int8_t* w = test_exact_alloc(9 * channels);
+  int32_t* bias = test_exact_alloc(channels * sizeof(int32_t));
+  int32_t* mult = test_exact_alloc(channels * sizeof(int32_t));
+  int32_t* shift = test_exact_alloc(channels * sizeof(int32_t));
+  int8_t* want = test_exact_alloc(out_size);
+  int8_t* ref = test_exact_alloc(out_size);
+  int8_t* got = test_exact_alloc(out_size);
   for (size_t i = 0; i < in_size; ++i) {
     in[i] = qp->extreme == 1 ? (rng_below(rng, 2) ? 127 : -128) : rng_i8(rng);
   }

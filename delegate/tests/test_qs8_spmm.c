@@ -41,28 +41,6 @@ static const qs8_kernel kKernels[] = {
 };
 #define NUM_KERNELS (sizeof(kKernels) / sizeof(kKernels[0]))
 
-static void* exact_alloc(size_t bytes) {
-  void* p = malloc(bytes ? bytes : 1);
-  if (!p) {
-    fprintf(stderr, "out of memory (%zu bytes)\n", bytes);
-    abort();
-  }
-  return p;
-}
-
-static int32_t rng_i32(tsp_rng* rng) {
-  return (int32_t)((rng_below(rng, 65536) << 16) | rng_below(rng, 65536));
-}
-
-/* Values biased to the int8 extremes a quarter of the time. */
-static int8_t rng_i8(tsp_rng* rng) {
-  switch (rng_below(rng, 8)) {
-    case 0: return -128;
-    case 1: return 127;
-    default: return (int8_t)((int)rng_below(rng, 256) - 128);
-  }
-}
-
 /* ------------------------------------------- naive TFLite arithmetic --- */
 
 /* gemmlowp's SaturatingRoundingDoublingHighMul, written from its definition. */
@@ -158,7 +136,7 @@ typedef struct {
  * probability `sparsity`; holes inside kept blocks; row 1 all zero. */
 static int8_t* make_weights(tsp_rng* rng, uint32_t out, uint32_t in, uint32_t block,
                             float sparsity) {
-  int8_t* w = exact_alloc((size_t)out * in + 1);
+  int8_t* w = test_exact_alloc((size_t)out * in + 1);
   const uint32_t full_rows = out / block * block;
   for (uint32_t row0 = 0; row0 < out;) {
     const uint32_t rows = row0 < full_rows ? block : 1;
@@ -199,7 +177,7 @@ static void make_requant(tsp_rng* rng, uint32_t out, int extreme, int32_t* bias,
 
 static int8_t* make_input(tsp_rng* rng, uint32_t in, size_t nc, size_t stride, int mode) {
   const size_t n = in ? (in - 1) * stride + nc : 0;
-  int8_t* x = exact_alloc(n);
+  int8_t* x = test_exact_alloc(n);
   for (size_t i = 0; i < n; ++i) x[i] = mode == 1 ? -128 : mode == 2 ? 127 : rng_i8(rng);
   return x;
 }
@@ -292,16 +270,16 @@ static int check_streams(const tsp_qs8_spmm_packed* p, const int8_t* w, const in
 /* Packs for each block, checks streams, the scalar kernel against the naive
  * formula and each SIMD kernel of the block against the scalar kernel. */
 static void run_case(tsp_rng* rng, const qs8_case* c, int input_mode, const int* isa_ok) {
-  int32_t* bias = exact_alloc(c->out * sizeof(int32_t));
-  int32_t* mult = exact_alloc(c->out * sizeof(int32_t));
-  int32_t* shift = exact_alloc(c->out * sizeof(int32_t));
+  int32_t* bias = test_exact_alloc(c->out * sizeof(int32_t));
+  int32_t* mult = test_exact_alloc(c->out * sizeof(int32_t));
+  int32_t* shift = test_exact_alloc(c->out * sizeof(int32_t));
   make_requant(rng, c->out, c->extreme, bias, mult, shift);
   int8_t* x = make_input(rng, c->in, c->nc, c->in_stride, input_mode);
   const int8_t* xin = c->in ? x : (const int8_t*)bias; /* in == 0: never read */
   const size_t ny = output_bytes(c->out, c->nc, c->out_stride);
-  int8_t* want = exact_alloc(ny);
-  int8_t* ref = exact_alloc(ny);
-  int8_t* got = exact_alloc(ny);
+  int8_t* want = test_exact_alloc(ny);
+  int8_t* ref = test_exact_alloc(ny);
+  int8_t* got = test_exact_alloc(ny);
   const uint32_t blocks[] = {1, 2, 4};
   for (int b = 0; b < 3; ++b) {
     int8_t* w = make_weights(rng, c->out, c->in, blocks[b], c->sparsity);

@@ -50,16 +50,6 @@ static const spmm_kernel kKernels[] = {
 
 static const tsp_minmax kClamps[3] = {{-INFINITY, INFINITY}, {0.0f, INFINITY}, {0.0f, 6.0f}};
 
-/* malloc of exactly `bytes` (no rounding, so ASan sees the true end). */
-static void* exact_alloc(size_t bytes) {
-  void* p = malloc(bytes ? bytes : 1);
-  if (!p) {
-    fprintf(stderr, "out of memory (%zu bytes)\n", bytes);
-    abort();
-  }
-  return p;
-}
-
 /* A non-zero weight: never exactly 0, so the sparsity pattern is exact. */
 static float nonzero_value(tsp_rng* rng) {
   const float v = rng_uniform(rng, -1.0f, 1.0f);
@@ -72,7 +62,7 @@ static float nonzero_value(tsp_rng* rng) {
  * Output channel 1 (if any) is forced entirely zero: a row with no non-zeros. */
 static float* make_weights(tsp_rng* rng, uint32_t out, uint32_t in, uint32_t block,
                            float sparsity) {
-  float* w = exact_alloc((size_t)out * in * sizeof(float) + sizeof(float));
+  float* w = test_exact_alloc((size_t)out * in * sizeof(float) + sizeof(float));
   const uint32_t full_rows = out / block * block;
   for (uint32_t row0 = 0; row0 < out;) {
     const uint32_t rows = row0 < full_rows ? block : 1;
@@ -91,7 +81,7 @@ static float* make_weights(tsp_rng* rng, uint32_t out, uint32_t in, uint32_t blo
 
 static float* make_input(tsp_rng* rng, uint32_t in, size_t nc, size_t stride_floats) {
   const size_t n = in ? (in - 1) * stride_floats + nc : 0;
-  float* x = exact_alloc(n * sizeof(float));
+  float* x = test_exact_alloc(n * sizeof(float));
   for (size_t i = 0; i < n; ++i) x[i] = rng_uniform(rng, -2.0f, 2.0f);
   return x;
 }
@@ -103,7 +93,7 @@ static size_t output_floats(uint32_t out, size_t nc, size_t stride_floats) {
 /* Output buffer filled with a sentinel so writes outside [0, nc) show up. */
 static float* make_output(uint32_t out, size_t nc, size_t stride_floats) {
   const size_t n = output_floats(out, nc, stride_floats);
-  float* y = exact_alloc(n * sizeof(float));
+  float* y = test_exact_alloc(n * sizeof(float));
   for (size_t i = 0; i < n; ++i) y[i] = -12345.0f;
   return y;
 }
@@ -206,7 +196,7 @@ static void test_pack(void) {
         for (size_t bl = 0; bl < 3; ++bl) {
           const uint32_t out = outs[a], in = ins[b], block = blocks[bl];
           float* w = make_weights(&rng, out, in, block, sparsities[s]);
-          float* bias = exact_alloc(out * sizeof(float));
+          float* bias = test_exact_alloc(out * sizeof(float));
           for (uint32_t i = 0; i < out; ++i) bias[i] = rng_uniform(&rng, -1.0f, 1.0f);
           tsp_spmm_packed p;
           const size_t stride = (size_t)(13 + 4 * s) * sizeof(float);
@@ -241,7 +231,7 @@ typedef struct {
 /* Packs one case for each block, checks the scalar kernel against the dense
  * reference and each SIMD kernel of that block against the scalar kernel. */
 static void run_case(tsp_rng* rng, const spmm_case* c, const int* isa_ok) {
-  float* bias = exact_alloc(c->out * sizeof(float));
+  float* bias = test_exact_alloc(c->out * sizeof(float));
   for (uint32_t i = 0; i < c->out; ++i) bias[i] = rng_uniform(rng, -1.0f, 1.0f);
   float* x = make_input(rng, c->in, c->nc, c->in_stride);
   /* in_channels == 0: the kernels must not read the input at all. */
@@ -317,7 +307,7 @@ static void test_restride(const int* isa_ok) {
   const uint32_t out = 30, in = 64;
   const size_t nc = 197, stride = 211, ostride = 200;
   float* w = make_weights(&rng, out, in, 1, 0.9f);
-  float* bias = exact_alloc(out * sizeof(float));
+  float* bias = test_exact_alloc(out * sizeof(float));
   for (uint32_t i = 0; i < out; ++i) bias[i] = rng_uniform(&rng, -1.0f, 1.0f);
   float* x = make_input(&rng, in, nc, stride);
   float* want = make_output(out, nc, ostride);

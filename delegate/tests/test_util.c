@@ -37,6 +37,27 @@ void* test_alloc(size_t bytes) {
 
 void test_free(void* p) { free(p); }
 
+void* test_exact_alloc(size_t bytes) {
+  void* p = malloc(bytes ? bytes : 1);
+  if (!p) {
+    fprintf(stderr, "out of memory (%zu bytes)\n", bytes);
+    abort();
+  }
+  return p;
+}
+
+int32_t rng_i32(tsp_rng* rng) {
+  return (int32_t)((rng_below(rng, 65536) << 16) | rng_below(rng, 65536));
+}
+
+int8_t rng_i8(tsp_rng* rng) {
+  switch (rng_below(rng, 8)) {
+    case 0: return -128;
+    case 1: return 127;
+    default: return (int8_t)((int)rng_below(rng, 256) - 128);
+  }
+}
+
 int expect_close(const char* what, const float* got, const float* want, size_t n,
                  float rtol, float atol) {
   for (size_t i = 0; i < n; ++i) {

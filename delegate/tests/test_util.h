@@ -17,6 +17,13 @@ uint32_t rng_below(tsp_rng* rng, uint32_t n);
 /* 64-byte aligned, zeroed; aborts when out of memory. */
 void* test_alloc(size_t bytes);
 void test_free(void* p);
+/* malloc of exactly `bytes` (no rounding, so ASan sees the true end);
+ * aborts when out of memory. Free with free(). */
+void* test_exact_alloc(size_t bytes);
+
+/* Any int32, and int8 values biased to the extremes a quarter of the time. */
+int32_t rng_i32(tsp_rng* rng);
+int8_t rng_i8(tsp_rng* rng);
 
 /* Compares got against want, elementwise: |got - want| <= atol + rtol*|want|;
  * a NaN in want must be NaN in got, an infinity the same infinity.

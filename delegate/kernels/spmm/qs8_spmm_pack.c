@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qs8_spmm.h"
+#include "spmm/spmm_groups.h"
 
 static int qs8_block_is_nonzero(const int8_t* weights, uint32_t in_channels, uint32_t row0,
                                 uint32_t rows, uint32_t ci) {
@@ -16,11 +17,11 @@ static int qs8_block_is_nonzero(const int8_t* weights, uint32_t in_channels, uin
 }
 
 static uint32_t qs8_group_rows(const tsp_qs8_spmm_weights* v, uint32_t g) {
-  return g < v->full_groups ? v->block : 1;
+  return tsp_spmm_group_rows(v->block, v->full_groups, g);
 }
 
 static uint32_t qs8_group_first_row(const tsp_qs8_spmm_weights* v, uint32_t g) {
-  return g < v->full_groups ? g * v->block : v->full_groups * v->block + (g - v->full_groups);
+  return tsp_spmm_group_first_row(v->block, v->full_groups, g);
 }
 
 static size_t qs8_count_nonzero_blocks(const int8_t* weights, const tsp_qs8_spmm_weights* v,
@@ -87,18 +88,12 @@ static void qs8_fill_streams(const int8_t* weights, tsp_qs8_spmm_packed* p) {
   }
 }
 
-static int qs8_stride_fits(uint32_t in_channels, size_t input_stride) {
-  return in_channels <= 1 || input_stride <= (size_t)INT32_MAX / (in_channels - 1);
-}
-
-static void* qs8_alloc(size_t n, size_t size) { return malloc((n ? n : 1) * size); }
-
 int tsp_qs8_spmm_pack(const int8_t* weights, const int32_t* bias, const int32_t* multiplier,
                       const int32_t* shift, int32_t input_zero_point, uint32_t out_channels,
                       uint32_t in_channels, uint32_t block, size_t input_stride,
                       tsp_qs8_spmm_packed* packed) {
   memset(packed, 0, sizeof(*packed));
-  if (block == 0 || !qs8_stride_fits(in_channels, input_stride)) return -1;
+  if (block == 0 || !tsp_spmm_stride_fits(in_channels, input_stride)) return -1;
   for (uint32_t r = 0; r < out_channels; ++r) {
     if (shift[r] < -31 || shift[r] > 31) return -1;
   }
@@ -113,14 +108,14 @@ int tsp_qs8_spmm_pack(const int8_t* weights, const int32_t* bias, const int32_t*
   const size_t nnz = qs8_count_nonzero_blocks(weights, v, &value_count, &pair_count);
   const size_t groups = (size_t)v->full_groups + v->tail_rows;
   packed->nnz_blocks = nnz;
-  packed->values = qs8_alloc(value_count, sizeof(int8_t));
-  packed->pairs = qs8_alloc(pair_count, sizeof(int32_t));
-  packed->diffs = qs8_alloc(nnz, sizeof(int32_t));
-  packed->counts = qs8_alloc(groups, sizeof(uint32_t));
-  packed->channels = qs8_alloc(nnz, sizeof(uint32_t));
-  packed->bias = qs8_alloc(out_channels, sizeof(int32_t));
-  packed->multiplier = qs8_alloc(out_channels, sizeof(int32_t));
-  packed->shift = qs8_alloc(out_channels, sizeof(int32_t));
+  packed->values = tsp_spmm_alloc_array(value_count, sizeof(int8_t));
+  packed->pairs = tsp_spmm_alloc_array(pair_count, sizeof(int32_t));
+  packed->diffs = tsp_spmm_alloc_array(nnz, sizeof(int32_t));
+  packed->counts = tsp_spmm_alloc_array(groups, sizeof(uint32_t));
+  packed->channels = tsp_spmm_alloc_array(nnz, sizeof(uint32_t));
+  packed->bias = tsp_spmm_alloc_array(out_channels, sizeof(int32_t));
+  packed->multiplier = tsp_spmm_alloc_array(out_channels, sizeof(int32_t));
+  packed->shift = tsp_spmm_alloc_array(out_channels, sizeof(int32_t));
   if (!packed->values || !packed->pairs || !packed->diffs || !packed->counts || !packed->channels ||
       !packed->bias || !packed->multiplier || !packed->shift) {
     tsp_qs8_spmm_release(packed);
@@ -146,15 +141,10 @@ int tsp_qs8_spmm_pack(const int8_t* weights, const int32_t* bias, const int32_t*
 }
 
 int tsp_qs8_spmm_restride(tsp_qs8_spmm_packed* packed, size_t input_stride) {
-  if (!qs8_stride_fits(packed->view.in_channels, input_stride)) return -1;
-  const size_t nnz = packed->nnz_blocks;
-  const int64_t stride = (int64_t)input_stride;
+  if (!tsp_spmm_stride_fits(packed->view.in_channels, input_stride)) return -1;
   packed->input_stride = input_stride;
-  packed->view.first_offset = nnz ? (int32_t)(packed->channels[0] * stride) : 0;
-  for (size_t i = 0; i < nnz; ++i) {
-    const int64_t next = packed->channels[i + 1 < nnz ? i + 1 : 0];
-    packed->diffs[i] = (int32_t)((next - (int64_t)packed->channels[i]) * stride);
-  }
+  packed->view.first_offset =
+      tsp_spmm_encode_diffs(packed->channels, packed->nnz_blocks, input_stride, packed->diffs);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "spmm/spmm_groups.h"
 
 /* Whether input channel ci of the `rows` output channels starting at row0
  * holds any non-zero: the block is stored if so. */
@@ -16,13 +17,12 @@ static int block_is_nonzero(const float* weights, uint32_t in_channels, uint32_t
   return 0;
 }
 
-/* Rows of group g: `block` for the full groups, then 1 for each tail row. */
 static uint32_t group_rows(const tsp_spmm_weights* v, uint32_t g) {
-  return g < v->full_groups ? v->block : 1;
+  return tsp_spmm_group_rows(v->block, v->full_groups, g);
 }
 
 static uint32_t group_first_row(const tsp_spmm_weights* v, uint32_t g) {
-  return g < v->full_groups ? g * v->block : v->full_groups * v->block + (g - v->full_groups);
+  return tsp_spmm_group_first_row(v->block, v->full_groups, g);
 }
 
 static size_t count_nonzero_blocks(const float* weights, const tsp_spmm_weights* v,
@@ -63,22 +63,12 @@ static void fill_streams(const float* weights, const float* bias, tsp_spmm_packe
   }
 }
 
-/* Diffs are int32 bytes: the farthest jump, (in_channels-1) rows, must fit. */
-static int stride_fits(uint32_t in_channels, size_t input_stride) {
-  return in_channels <= 1 || input_stride <= (size_t)INT32_MAX / (in_channels - 1);
-}
-
-/* malloc that never returns NULL for a zero size, so NULL always means OOM. */
-static void* alloc_array(size_t n, size_t size) {
-  return malloc((n ? n : 1) * size);
-}
-
 int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels,
                   uint32_t in_channels, uint32_t block, size_t input_stride,
                   tsp_spmm_packed* packed) {
   memset(packed, 0, sizeof(*packed));
   if (block == 0) return -1;
-  if (!stride_fits(in_channels, input_stride)) return -1;
+  if (!tsp_spmm_stride_fits(in_channels, input_stride)) return -1;
   tsp_spmm_weights* v = &packed->view;
   v->out_channels = out_channels;
   v->in_channels = in_channels;
@@ -90,10 +80,10 @@ int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels
   const size_t nnz = count_nonzero_blocks(weights, v, &value_count);
   const size_t groups = (size_t)v->full_groups + v->tail_rows;
   packed->nnz_blocks = nnz;
-  packed->values = alloc_array(value_count, sizeof(float));
-  packed->diffs = alloc_array(nnz, sizeof(int32_t));
-  packed->counts = alloc_array(groups, sizeof(uint32_t));
-  packed->channels = alloc_array(nnz, sizeof(uint32_t));
+  packed->values = tsp_spmm_alloc_array(value_count, sizeof(float));
+  packed->diffs = tsp_spmm_alloc_array(nnz, sizeof(int32_t));
+  packed->counts = tsp_spmm_alloc_array(groups, sizeof(uint32_t));
+  packed->channels = tsp_spmm_alloc_array(nnz, sizeof(uint32_t));
   if (!packed->values || !packed->diffs || !packed->counts || !packed->channels) {
     tsp_spmm_release(packed);
     return -1;
@@ -107,16 +97,10 @@ int tsp_spmm_pack(const float* weights, const float* bias, uint32_t out_channels
 }
 
 int tsp_spmm_restride(tsp_spmm_packed* packed, size_t input_stride) {
-  if (!stride_fits(packed->view.in_channels, input_stride)) return -1;
-  const size_t nnz = packed->nnz_blocks;
-  const int64_t stride = (int64_t)input_stride;
+  if (!tsp_spmm_stride_fits(packed->view.in_channels, input_stride)) return -1;
   packed->input_stride = input_stride;
-  packed->view.first_offset = nnz ? (int32_t)(packed->channels[0] * stride) : 0;
-  for (size_t i = 0; i < nnz; ++i) {
-    /* The last diff wraps to the first block so a pass ends where it began. */
-    const int64_t next = packed->channels[i + 1 < nnz ? i + 1 : 0];
-    packed->diffs[i] = (int32_t)((next - (int64_t)packed->channels[i]) * stride);
-  }
+  packed->view.first_offset =
+      tsp_spmm_encode_diffs(packed->channels, packed->nnz_blocks, input_stride, packed->diffs);
   return 0;
 }
 
