@@ -26,6 +26,18 @@ static const tsp_kernel_table kScalarTable = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__scalar,
     .gavgpool = f32_gavgpool_chw__scalar,
     ELEMENTWISE(scalar),
+    .qs8_spmm = {qs8_spmm__scalar, qs8_spmm__scalar, qs8_spmm__scalar},
+    .qs8_spmm_tile = {1, 1, 1},
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
+
+    .qs8_dwconv5x5s1 = NULL,
+    .qs8_dwconv5x5s2 = NULL,
+
+    .qs8_conv3x3s2c3 = NULL,
+
+    .qs8_gavgpool = NULL,
+
     .fma_peak = f32_fma_peak__scalar,
     .lanes = 1,
 };
@@ -44,6 +56,18 @@ static const tsp_kernel_table kAvx2Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx2,
     .gavgpool = f32_gavgpool_chw__avx2,
     ELEMENTWISE(avx2),
+    .qs8_spmm = {qs8_spmm_64x1__avx2, qs8_spmm_64x2__avx2, qs8_spmm_64x4__avx2},
+    .qs8_spmm_tile = {64, 64, 64},
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
+
+    .qs8_dwconv5x5s1 = NULL,
+    .qs8_dwconv5x5s2 = NULL,
+
+    .qs8_conv3x3s2c3 = NULL,
+
+    .qs8_gavgpool = NULL,
+
     .fma_peak = f32_fma_peak__avx2,
     .lanes = 8,
 };
@@ -61,6 +85,19 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
+    /* no AVX-512 int8 kernels yet: AVX-512 CPUs run the AVX2 ones */
+    .qs8_spmm = {qs8_spmm_64x1__avx2, qs8_spmm_64x2__avx2, qs8_spmm_64x4__avx2},
+    .qs8_spmm_tile = {64, 64, 64},
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
+
+    .qs8_dwconv5x5s1 = NULL,
+    .qs8_dwconv5x5s2 = NULL,
+
+    .qs8_conv3x3s2c3 = NULL,
+
+    .qs8_gavgpool = NULL,
+
     .fma_peak = f32_fma_peak__avx512,
     .lanes = 16,
 };
@@ -83,6 +120,18 @@ static const tsp_kernel_table kNeonTable = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__neon,
     .gavgpool = f32_gavgpool_chw__neon,
     ELEMENTWISE(neon),
+    .qs8_spmm = {qs8_spmm_16x1__neon, qs8_spmm_16x2__neon, qs8_spmm_16x4__neon},
+    .qs8_spmm_tile = {16, 16, 16},
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
+
+    .qs8_dwconv5x5s1 = NULL,
+    .qs8_dwconv5x5s2 = NULL,
+
+    .qs8_conv3x3s2c3 = NULL,
+
+    .qs8_gavgpool = NULL,
+
     .fma_peak = f32_fma_peak__neon,
     .lanes = 4,
 };

@@ -4,6 +4,7 @@
 #define TFLITE_SPARSE_DISPATCH_H_
 
 #include "kernels.h"
+#include "qs8_kernels.h"
 #include "peak/peak.h"
 
 typedef enum {
@@ -32,6 +33,18 @@ typedef struct {
   tsp_vunary_fn vclamp, vsigmoid, vswish, vhswish;
   tsp_vbinary_fn vadd, vmul;
   tsp_vmulc_chw_fn vmulc_chw;
+  /* int8 (qs8_kernels.h); NULL where this ISA has none yet: such nodes stay
+   * with TFLite. qs8_spmm[b]: output-channel block 1, 2, 4, one tile width
+   * qs8_spmm_tile[b] each (64 on AVX2: widest measured fastest). */
+  tsp_qs8_spmm_fn qs8_spmm[3];
+  size_t qs8_spmm_tile[3];
+  tsp_qs8_dwconv2d_chw_fn qs8_dwconv3x3s1, qs8_dwconv3x3s2;
+
+  tsp_qs8_dwconv2d_chw_fn qs8_dwconv5x5s1, qs8_dwconv5x5s2;
+
+  tsp_qs8_conv_hwc2chw_fn qs8_conv3x3s2c3;
+
+  tsp_qs8_gavgpool_chw_fn qs8_gavgpool;
   /* benchmarks only: FMA peak probe and its float lanes (see peak.h) */
   tsp_fma_peak_fn fma_peak;
   size_t lanes;
