@@ -272,11 +272,12 @@ static int read_only_as_nhwc(const tsp_graph* graph, const tsp_claim* claim,
   return readers > 0;
 }
 
-/* Floats per image of an activation that needs a transpose at the edge:
- * float32 NHWC with more than one pixel, not a constant. */
-static double edge_floats(const tsp_graph* graph, int tensor) {
+/* Elements per image of an activation that needs a transpose at the edge:
+ * float32 or int8 NHWC with more than one pixel, not a constant. */
+static double edge_elements(const tsp_graph* graph, int tensor) {
   const TfLiteTensor* t = &graph->context->tensors[tensor];
-  if (!tsp_tensor_is_f32_rank(t, 4) || tsp_tensor_is_constant(t)) return 0.0;
+  if (t->type != kTfLiteFloat32 && t->type != kTfLiteInt8) return 0.0;
+  if (!t->dims || t->dims->size != 4 || tsp_tensor_is_constant(t)) return 0.0;
   const int* d = t->dims->data;
   if ((double)d[1] * d[2] <= 1.0 || d[0] <= 0) return 0.0;
   int p = graph->producer[tensor];
@@ -292,10 +293,10 @@ static int partition_pays(const tsp_graph* graph, const tsp_claim* claim,
   for (int i = 0; i < p->input_tensors->size; ++i) {
     int t = p->input_tensors->data[i];
     if (!read_only_as_nhwc(graph, claim, p->nodes_to_replace, t, 0))
-      layout += tsp_cost_layout(edge_floats(graph, t));
+      layout += tsp_cost_layout(edge_elements(graph, t));
   }
   for (int i = 0; i < p->output_tensors->size; ++i)
-    layout += tsp_cost_layout(edge_floats(graph, p->output_tensors->data[i]));
+    layout += tsp_cost_layout(edge_elements(graph, p->output_tensors->data[i]));
   return saved > layout;
 }
 

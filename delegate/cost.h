@@ -18,7 +18,17 @@
 #define TSP_COST_BLOCK1_NS_PER_MAC 0.026   /* ours, per stored MAC, unstructured */
 #define TSP_COST_BLOCK2_NS_PER_MAC 0.015
 #define TSP_COST_BLOCK4_NS_PER_MAC 0.0105
-/* Nanoseconds per float moved by an edge transpose (read + strided write). */
+/* Int8: XNNPACK's dense int8 1x1 taken as 2.8x faster than its float32 one
+ * (MobileNet v1 dense int8 vs float32 on that core); ours per stored MAC
+ * from benchmarks/qs8_spmm_bench.c, int8 vs f32 time on the same layers
+ * (AVX2, Zen 3: 0.80x at block 1, 0.85x at 2, 0.89x at 4) times the f32
+ * constants. */
+#define TSP_COST_QS8_DENSE_NS_PER_MAC 0.00375
+#define TSP_COST_QS8_BLOCK1_NS_PER_MAC 0.021
+#define TSP_COST_QS8_BLOCK2_NS_PER_MAC 0.0128
+#define TSP_COST_QS8_BLOCK4_NS_PER_MAC 0.0093
+/* Nanoseconds per element (float or int8) moved by an edge transpose
+ * (read + strided write; the scalar transposes cost per element). */
 #define TSP_COST_LAYOUT_NS_PER_FLOAT 0.45
 /* Fixed cost of one delegated partition (its invoke, its steps' setup). */
 #define TSP_COST_PARTITION_NS 2000.0
@@ -28,7 +38,10 @@
  * saves over dense XNNPACK (may be negative). */
 double tsp_cost_sparse_conv_saving(double macs, double density, int block);
 
-/* Time of transposing `floats` floats of one image at a partition edge. */
-double tsp_cost_layout(double floats);
+/* The same for an int8 conv (dense int8 XNNPACK vs our int8 SpMM). */
+double tsp_cost_qs8_sparse_conv_saving(double macs, double density, int block);
+
+/* Time of transposing `elements` values of one image at a partition edge. */
+double tsp_cost_layout(double elements);
 
 #endif /* TFLITE_SPARSE_COST_H_ */

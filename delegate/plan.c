@@ -39,6 +39,7 @@ static int value_by_key(tsp_plan* plan, int key, int tensor) {
   memset(v, 0, sizeof(*v));
   v->key = key;
   v->tensor = tensor;
+  v->elem_bytes = plan->context->tensors[tensor].type == kTfLiteInt8 ? 1 : (int)sizeof(float);
   v->first_step = v->last_step = -1;
   return plan->num_values++;
 }
@@ -68,8 +69,9 @@ tsp_step* tsp_plan_add_step(tsp_plan* plan, int node, const char* op, const tsp_
 TfLiteStatus tsp_value_shape_from_tensor(tsp_plan* plan, tsp_value* v) {
   const TfLiteTensor* t = &plan->context->tensors[v->tensor];
   const TfLiteIntArray* d = t->dims;
-  if (t->type != kTfLiteFloat32 || !d || (d->size != 4 && d->size != 2))
-    return tsp_plan_fail(plan, "tensor '%s' must be float32 NHWC or NC", t->name ? t->name : "?");
+  if ((t->type != kTfLiteFloat32 && t->type != kTfLiteInt8) || !d || (d->size != 4 && d->size != 2))
+    return tsp_plan_fail(plan, "tensor '%s' must be float32 or int8 NHWC or NC",
+                         t->name ? t->name : "?");
   v->n = d->data[0];
   v->h = d->size == 4 ? d->data[1] : 1;
   v->w = d->size == 4 ? d->data[2] : 1;
@@ -83,8 +85,13 @@ TfLiteStatus tsp_value_shape_from_tensor(tsp_plan* plan, tsp_value* v) {
  * values, which are plain vectors (then CHW and NHWC coincide). */
 static void set_ld(tsp_value* v) {
   size_t spatial = (size_t)v->h * (size_t)v->w;
-  v->ld = spatial == 1 ? 1 : tsp_chw_ld(spatial);
-  v->bytes = (size_t)v->n * (size_t)v->c * v->ld * sizeof(float);
+  if (spatial == 1)
+    v->ld = 1;
+  else if (v->elem_bytes == 1)
+    v->ld = (spatial + 63) / 64 * 64;
+  else
+    v->ld = tsp_chw_ld(spatial);
+  v->bytes = (size_t)v->n * (size_t)v->c * v->ld * (size_t)v->elem_bytes;
 }
 
 /* Output tensors of the partition get the shape the plan computed. */

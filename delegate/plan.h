@@ -3,7 +3,9 @@
  * Values are the tensors the partition touches. External values are TFLite
  * tensors (NHWC, TFLite's memory): partition inputs and outputs. Internal
  * values live in the plan's arena in CHW layout (per image: channel c at
- * c * ld floats). Steps run in order; layout steps convert at the edges. */
+ * c * ld elements). A value holds float32 or, in int8 partitions, int8
+ * elements (elem_bytes 4 or 1); steps run in order; layout steps convert at
+ * the edges. */
 #ifndef TFLITE_SPARSE_PLAN_H_
 #define TFLITE_SPARSE_PLAN_H_
 
@@ -19,7 +21,8 @@ typedef struct {
   int external;  /* partition input or output: NHWC data owned by TFLite */
   int chw;       /* has a CHW buffer in the arena */
   int n, h, w, c;
-  size_t ld;     /* CHW row stride in floats */
+  int elem_bytes; /* 4: float32, 1: int8 (from the TFLite tensor's type) */
+  size_t ld;     /* CHW row stride in elements */
   size_t offset; /* byte offset of the CHW buffer in the arena */
   size_t bytes;
   int first_step, last_step; /* lifetime of the CHW buffer */
@@ -90,12 +93,21 @@ static inline float* tsp_value_chw(const tsp_plan* plan, const tsp_value* v, int
   return (float*)((char*)plan->arena + v->offset) + (size_t)b * (size_t)v->c * v->ld;
 }
 
+/* The same for an int8 value. */
+static inline int8_t* tsp_value_chw_i8(const tsp_plan* plan, const tsp_value* v, int b) {
+  return (int8_t*)((char*)plan->arena + v->offset) + (size_t)b * (size_t)v->c * v->ld;
+}
+
 /* Data of an external value's TFLite tensor. */
 static inline float* tsp_value_nhwc(const tsp_plan* plan, const tsp_value* v) {
   return plan->context->tensors[v->tensor].data.f;
 }
+static inline int8_t* tsp_value_nhwc_i8(const tsp_plan* plan, const tsp_value* v) {
+  return plan->context->tensors[v->tensor].data.int8;
+}
 
-/* Reads an NHWC (rank 4) or NC (rank 2) shape into the value. */
+/* Reads an NHWC (rank 4) or NC (rank 2) shape into the value (float32 or
+ * int8 tensors). */
 TfLiteStatus tsp_value_shape_from_tensor(tsp_plan* plan, tsp_value* v);
 
 /* Records an error for the runtime's report. */

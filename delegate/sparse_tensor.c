@@ -116,7 +116,8 @@ static int check_csr_level(const TfLiteDimensionMetadata* md, int level, int dim
 int tsp_sparse_validate(const TfLiteTensor* t, char* why, size_t size) {
   const TfLiteSparsity* sp = t->sparsity;
   if (!sp) return fail(why, size, "tensor has no sparsity metadata", 0, 0);
-  if (t->type != kTfLiteFloat32) return fail(why, size, "sparse tensor type %d is not float32", t->type, 0);
+  const size_t elem = tsp_sparse_value_bytes(t->type);
+  if (!elem) return fail(why, size, "sparse tensor type %d is neither float32 nor int8", t->type, 0);
   if (!t->dims) return fail(why, size, "sparse tensor has no shape", 0, 0);
   expanded_shape shape;
   if (check_order_and_blocks(t, &shape, why, size) != 0) return -1;
@@ -135,9 +136,9 @@ int tsp_sparse_validate(const TfLiteTensor* t, char* why, size_t size) {
       return fail(why, size, "level %d has unknown format %d", l, md->format);
     }
   }
-  if (positions * sizeof(float) != t->bytes || (t->bytes && !t->data.raw))
+  if (positions * elem != t->bytes || (t->bytes && !t->data.raw))
     return fail(why, size, "metadata describes %d values but the buffer holds %d",
-                (int)positions, (int)(t->bytes / sizeof(float)));
+                (int)positions, (int)(t->bytes / elem));
   return 0;
 }
 
@@ -145,7 +146,8 @@ typedef struct {
   const TfLiteTensor* tensor;
   expanded_shape shape;
   int coord[MAX_LEVELS];
-  float* dense;
+  char* dense;
+  size_t elem; /* bytes per value */
 } decoder;
 
 static void store_value(decoder* d, size_t position) {
@@ -157,7 +159,7 @@ static void store_value(decoder* d, size_t position) {
     if (b >= 0) c = c * d->shape.size[b] + d->coord[b];
     linear = linear * (size_t)t->dims->data[k] + (size_t)c;
   }
-  d->dense[linear] = t->data.f[position];
+  memcpy(d->dense + linear * d->elem, (const char*)t->data.raw_const + position * d->elem, d->elem);
 }
 
 static void decode_level(decoder* d, int level, size_t parent) {
@@ -184,18 +186,23 @@ static void decode_level(decoder* d, int level, size_t parent) {
 
 size_t tsp_sparse_dense_bytes(const TfLiteTensor* t) {
   /* Validated tensors never overflow; anything else saturates (malloc fails). */
-  size_t bytes = sizeof(float);
+  size_t bytes = tsp_sparse_value_bytes(t->type);
   for (int k = 0; k < t->dims->size; ++k)
     if (times_dim(&bytes, t->dims->data[k]) != 0) return SIZE_MAX;
   return bytes;
 }
 
-void tsp_sparse_decode(const TfLiteTensor* t, float* dense) {
+size_t tsp_sparse_value_bytes(int type) {
+  return type == kTfLiteFloat32 ? sizeof(float) : type == kTfLiteInt8 ? 1 : 0;
+}
+
+void tsp_sparse_decode(const TfLiteTensor* t, void* dense) {
   decoder d;
   char unused[8];
   memset(&d, 0, sizeof(d));
   d.tensor = t;
   d.dense = dense;
+  d.elem = tsp_sparse_value_bytes(t->type);
   check_order_and_blocks(t, &d.shape, unused, sizeof(unused));
   memset(dense, 0, tsp_sparse_dense_bytes(t));
   decode_level(&d, 0, 0);

@@ -63,10 +63,26 @@ typedef struct {
   int32_t zero_point;
 } TfLiteQuantizationParams;
 
+/* TfLiteQuantizationType */
+enum { kTfLiteNoQuantization = 0, kTfLiteAffineQuantization = 1 };
+
 typedef struct {
   int type; /* TfLiteQuantizationType */
-  void* params;
+  void* params; /* TfLiteAffineQuantization* when type is affine */
 } TfLiteQuantization;
+
+typedef struct TfLiteFloatArray {
+  int size;
+  float data[];
+} TfLiteFloatArray;
+
+/* Per-tensor (one scale) or per-channel (one scale per index of
+ * quantized_dimension) affine quantization: real = scale * (q - zero_point). */
+typedef struct {
+  TfLiteFloatArray* scale;
+  TfLiteIntArray* zero_point;
+  int32_t quantized_dimension;
+} TfLiteAffineQuantization;
 
 typedef enum {
   kTfLiteDimDense = 0,
@@ -98,6 +114,7 @@ typedef struct TfLiteTensor {
     int32_t* i32;
     float* f;
     uint8_t* uint8;
+    int8_t* int8;
     void* raw;
     const void* raw_const;
   } data;

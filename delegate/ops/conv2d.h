@@ -9,6 +9,11 @@ int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode*
                        tsp_check* facts);
 TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode* node);
 
+/* The int8 1x1 conv (ops/qs8_conv_1x1.c). */
+int tsp_qs8_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
+                           tsp_check* facts);
+TfLiteStatus tsp_qs8_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode* node);
+
 int tsp_conv_hwc2chw_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                            tsp_check* facts);
 TfLiteStatus tsp_conv_hwc2chw_build(tsp_builder* builder, int node_index, TfLiteNode* node);

@@ -44,6 +44,7 @@ int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode*
   int found = tsp_weight_source_find(ctx->graph, tsp_node_input(node, 1), &source, facts->why,
                                      sizeof(facts->why));
   if (found != 0) return found < 0 ? -1 : 0;
+  if (tsp_weight_tensor(&source)->type != kTfLiteFloat32) return 0;
   double sparsity = tsp_weight_sparsity(&source);
   facts->sparse_conv = sparsity >= ctx->options->min_sparsity;
   /* A dense 1x1 conv on a single pixel is a GEMV: a classifier stays with
@@ -58,31 +59,6 @@ int tsp_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode*
   }
   facts->supported = 1;
   return 0;
-}
-
-/* Whether packing with `block` stores no zeros beyond those of the weights. */
-static int block_is_exact(const float* w, uint32_t rows, uint32_t cols, uint32_t block) {
-  size_t stored = 0, nonzeros = 0;
-  uint32_t full = rows / block * block;
-  for (uint32_t r0 = 0; r0 < full; r0 += block)
-    for (uint32_t c = 0; c < cols; ++c) {
-      int any = 0;
-      for (uint32_t r = r0; r < r0 + block; ++r) any |= w[(size_t)r * cols + c] != 0.0f;
-      stored += any ? block : 0;
-    }
-  for (size_t i = 0; i < (size_t)rows * cols; ++i) nonzeros += w[i] != 0.0f;
-  for (size_t i = (size_t)full * cols; i < (size_t)rows * cols; ++i) stored += w[i] != 0.0f;
-  return stored == nonzeros;
-}
-
-/* The storage's declared output-channel block if it has one, else the widest
- * block that stores no extra zeros (pruned-with-blocks models stored plainly). */
-static uint32_t choose_block(const float* w, uint32_t rows, uint32_t cols, int declared) {
-  if (declared % 4 == 0) return 4;
-  if (declared % 2 == 0) return 2;
-  if (block_is_exact(w, rows, cols, 4)) return 4;
-  if (block_is_exact(w, rows, cols, 2)) return 2;
-  return 1;
 }
 
 static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
@@ -196,8 +172,7 @@ TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode
   op->out_channels = (uint32_t)wd->data[0];
   op->in_channels = (uint32_t)wd->data[3];
   op->sparsity = tsp_weight_sparsity(&source);
-  op->block = choose_block(dense, op->out_channels, op->in_channels,
-                           tsp_weight_declared_block(&source));
+  op->block = tsp_weight_choose_block(&source, dense, op->out_channels, op->in_channels);
   tsp_activation_clamp(params->activation, &op->clamp);
   int packed = tsp_spmm_pack(dense, bias, op->out_channels, op->in_channels, op->block,
                              sizeof(float), &op->packed);

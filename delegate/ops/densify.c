@@ -15,9 +15,9 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
   if (input < 0 || node->outputs->size != 1) return 0;
   const TfLiteTensor* sparse = &context->tensors[input];
   if (!sparse->sparsity || !tsp_tensor_is_constant(sparse)) return 0;
-  /* Float32 kernels only: an int8 (or float16) weight and its DENSIFY stay
-   * with TFLite, which decodes and validates them itself. */
-  if (sparse->type != kTfLiteFloat32) return 0;
+  /* Float32 and int8 weights: any other type (float16...) and its DENSIFY
+   * stay with TFLite, which decodes and validates them itself. */
+  if (sparse->type != kTfLiteFloat32 && sparse->type != kTfLiteInt8) return 0;
   char reason[160];
   if (tsp_sparse_validate(sparse, reason, sizeof(reason)) != 0) {
     snprintf(facts->why, sizeof(facts->why), "sparse tensor '%s' (#%d): %s",
@@ -37,7 +37,7 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
 }
 
 typedef struct {
-  float* dense;
+  void* dense;
   size_t bytes;
 } densify_data;
 

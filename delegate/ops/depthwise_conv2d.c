@@ -5,6 +5,7 @@
 
 #include "ops/conv2d.h"
 #include "ops/padding.h"
+#include "ops/qs8_depthwise_conv2d.h"
 #include "parallel.h"
 
 typedef struct {
@@ -43,9 +44,15 @@ static tsp_dwconv2d_chw_fn pick_kernel(const tsp_kernel_table* table, int k, int
   return stride == 1 ? table->dwconv5x5s1 : table->dwconv5x5s2;
 }
 
+static int input_is_int8(TfLiteContext* context, const TfLiteNode* node) {
+  int in = tsp_node_input(node, 0);
+  return in >= 0 && context->tensors[in].type == kTfLiteInt8;
+}
+
 static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                  tsp_check* facts) {
   TfLiteContext* context = ctx->graph->context;
+  if (input_is_int8(context, node)) return tsp_qs8_depthwise_check(ctx, node_index, node, facts);
   const TfLiteDepthwiseConvParams* params = node->builtin_data;
   tsp_minmax clamp;
   if (!params || params->stride_width != params->stride_height) return 0;
@@ -246,6 +253,7 @@ static int offer_banding(tsp_builder* builder, const TfLiteNode* node, int input
 }
 
 static TfLiteStatus build(tsp_builder* builder, int node_index, TfLiteNode* node) {
+  if (input_is_int8(builder->context, node)) return tsp_qs8_depthwise_build(builder, node_index, node);
   tsp_plan* plan = builder->plan;
   TfLiteContext* context = builder->context;
   const TfLiteDepthwiseConvParams* params = node->builtin_data;

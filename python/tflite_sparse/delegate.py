@@ -117,12 +117,14 @@ def Interpreter(  # noqa: N802 - reads like the runtimes' class it returns
     model_content: bytes | None = None,
     num_threads: int = 1,
     runtime: str = "litert",
+    default_delegates: bool = True,
     **options: Any,
 ):
     """A TFLite interpreter of ``runtime`` with the delegate applied.
 
     Nodes the delegate does not claim run on the runtime's own kernels
-    (XNNPACK by default). ``num_threads`` is the interpreter's, and the
+    (XNNPACK by default; with ``default_delegates=False`` TFLite's builtin
+    kernels, the reference the int8 tests compare with bit for bit). ``num_threads`` is the interpreter's, and the
     delegate uses as many unless the ``num_threads`` delegate option is given
     in ``options`` under the name ``delegate_num_threads``. Other delegate
     options as in :func:`load_delegate`.
@@ -134,15 +136,19 @@ def Interpreter(  # noqa: N802 - reads like the runtimes' class it returns
         import tensorflow as tf
 
         interpreter_class = tf.lite.Interpreter
+        resolver = tf.lite.experimental.OpResolverType
     else:
         from ai_edge_litert import interpreter as litert
 
         interpreter_class = litert.Interpreter
+        resolver = litert.OpResolverType
+    kind = resolver.AUTO if default_delegates else resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES
     return interpreter_class(
         model_path=None if model_path is None else os.fspath(model_path),
         model_content=model_content,
         num_threads=num_threads,
         experimental_delegates=[delegate],
+        experimental_op_resolver_type=kind,
     )
 
 
