@@ -128,7 +128,7 @@ static const tsp_kernel_table kNeonTable = {
     .qs8_dwconv5x5s1 = NULL,
     .qs8_dwconv5x5s2 = NULL,
 
-    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__scalar,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__neon,
 
     .qs8_gavgpool = NULL,
 

@@ -124,5 +124,6 @@ void qs8_dwconv2d_chw_3x3s2__avx2(size_t channels, size_t in_h, size_t in_w, siz
 #include "qs8_kernels.h"
 void qs8_conv_hwc2chw_3x3s2c3__scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
 void qs8_conv_hwc2chw_3x3s2c3__avx2(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+void qs8_conv_hwc2chw_3x3s2c3__neon(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
 
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */

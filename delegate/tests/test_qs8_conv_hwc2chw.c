@@ -2,8 +2,9 @@
  * tests: the scalar reference against a naive TFLite CONV_2D written here on
  * the unpacked OHWI weights (unfolded zero point, 64-bit sums, the
  * requantization spelled out from gemmlowp's definitions), which also checks
- * the packer; every other kernel of this build's supported tables against
- * the scalar one, bit-exact. Shapes: inputs 1..20 x 1..20 with pads 0 / 1
+ * the packer; every other kernel in the supported ISAs' dispatch tables
+ * (AVX2, which the AVX-512 table shares; NEON) against the scalar one,
+ * bit-exact. Shapes: inputs 1..20 x 1..20 with pads 0 / 1
  * and TF SAME / VALID / explicit output sizes, rows across the 8-pixel tile
  * width, 224 / 225 images; out_channels 1..40; zero points -128 / 0 / 127 /
  * random; clamps; extreme inputs, weights, biases (wrap-around), multipliers
