@@ -93,19 +93,28 @@ static inline qc_rq qc_group_params(const int32_t* mult, const int32_t* shift, _
   return p;
 }
 
-static inline __m256i qc_requant(__m256i acc, const qc_rq* p) {
-  const __m256i x = _mm256_sllv_epi32(acc, p->left); /* wraps like the scalar */
+/* left / sat: whether any lane of the group shifts left / has the
+ * INT32_MIN multiplier; when none does, those steps are no-ops and skipped
+ * (branched once per group and tile, not per vector). */
+static inline __attribute__((always_inline)) __m256i qc_requant(__m256i acc, const qc_rq* p,
+                                                                const int left, const int sat) {
+  const __m256i x = left ? _mm256_sllv_epi32(acc, p->left) : acc; /* wraps like the scalar */
   const __m256i nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
   const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, p->mult), nudge);
   const __m256i odd =
       _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->mult_odd), nudge);
   __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
-  h = _mm256_xor_si256(h, _mm256_and_si256(_mm256_cmpeq_epi32(x, p->mult), p->sat));
+  if (sat) h = _mm256_xor_si256(h, _mm256_and_si256(_mm256_cmpeq_epi32(x, p->mult), p->sat));
   const __m256i rem = _mm256_and_si256(h, p->mask);
   const __m256i thr = _mm256_sub_epi32(p->half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
   h = _mm256_sub_epi32(_mm256_srav_epi32(h, p->right), _mm256_cmpgt_epi32(rem, thr));
   h = _mm256_min_epi32(_mm256_max_epi32(h, p->lo), p->hi);
   return _mm256_add_epi32(h, p->zp);
+}
+
+static inline __attribute__((always_inline)) void qc_requant8(__m256i acc[8], const qc_rq* p,
+                                                              const int left, const int sat) {
+  for (int i = 0; i < 8; ++i) acc[i] = qc_requant(acc[i], p, left, sat);
 }
 
 /* 8x8 dword transpose: r[p] lane c -> r[c] lane p. */
@@ -178,7 +187,15 @@ void qs8_conv_hwc2chw_3x3s2c3__avx2(size_t in_h, size_t in_w, size_t out_h, size
         qc_group(rows, weights->taps + g * TSP_QS8_CONV_HWC2CHW_GROUP_TAPS, weights->bias + co,
                  acc);
         const qc_rq p = qc_group_params(weights->multiplier + co, weights->shift + co, lo, hi, zp);
-        for (int i = 0; i < QC_V; ++i) acc[i] = qc_requant(acc[i], &p);
+        const int left = !_mm256_testz_si256(p.left, p.left);
+        const int sat = !_mm256_testz_si256(p.sat, p.sat);
+        if (sat) {
+          qc_requant8(acc, &p, 1, 1);
+        } else if (left) {
+          qc_requant8(acc, &p, 1, 0);
+        } else {
+          qc_requant8(acc, &p, 0, 0);
+        }
         qc_transpose(acc);
         const size_t channels = out_channels - co < QC_V ? out_channels - co : QC_V;
         for (size_t c = 0; c < channels; ++c) {
