@@ -70,9 +70,10 @@ static void qc_tile_rows(const int8_t* input, size_t in_h, size_t in_w, ptrdiff_
 }
 
 /* Per-lane (per-channel) version of qs8_requant (qs8_requant_avx2.h): the
- * same steps with vector multiplier and shifts; the high-mul overflow fix
- * is masked to the lanes whose multiplier is INT32_MIN, and the rounding
- * shift is always applied (a 0 shift has mask 0: a no-op). */
+ * same steps up to the clamp (which qc_store does on the packed bytes),
+ * with vector multiplier and shifts; the high-mul overflow fix is masked
+ * to the lanes whose multiplier is INT32_MIN, and the rounding shift is
+ * always applied (a 0 shift has mask 0: a no-op). */
 typedef struct {
   __m256i mult, mult_odd, left, right, mask, half, sat;
 } qc_rq;
