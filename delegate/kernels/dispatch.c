@@ -34,7 +34,7 @@ static const tsp_kernel_table kScalarTable = {
     .qs8_dwconv5x5s1 = NULL,
     .qs8_dwconv5x5s2 = NULL,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__scalar,
 
     .qs8_gavgpool = NULL,
 
@@ -64,7 +64,7 @@ static const tsp_kernel_table kAvx2Table = {
     .qs8_dwconv5x5s1 = NULL,
     .qs8_dwconv5x5s2 = NULL,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
     .qs8_gavgpool = NULL,
 
@@ -94,7 +94,7 @@ static const tsp_kernel_table kAvx512Table = {
     .qs8_dwconv5x5s1 = NULL,
     .qs8_dwconv5x5s2 = NULL,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
     .qs8_gavgpool = NULL,
 
@@ -128,7 +128,7 @@ static const tsp_kernel_table kNeonTable = {
     .qs8_dwconv5x5s1 = NULL,
     .qs8_dwconv5x5s2 = NULL,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__neon,
 
     .qs8_gavgpool = NULL,
 

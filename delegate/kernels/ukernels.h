@@ -119,4 +119,11 @@ void qs8_dwconv2d_chw_3x3s2__scalar(size_t channels, size_t in_h, size_t in_w, s
 void qs8_dwconv2d_chw_3x3s1__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
 void qs8_dwconv2d_chw_3x3s2__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
 
+/* Int8 first convolution, 3x3 stride 2 over 3 channels, HWC in, CHW out
+ * (conv/qs8_conv_hwc2chw_pack.h for the weights and the formula). */
+#include "qs8_kernels.h"
+void qs8_conv_hwc2chw_3x3s2c3__scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+void qs8_conv_hwc2chw_3x3s2c3__avx2(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+void qs8_conv_hwc2chw_3x3s2c3__neon(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */
