@@ -57,11 +57,18 @@ static int32_t naive_div_pot(int32_t x, int e) { /* RoundingDivideByPOT: nearest
   return (int32_t)(x < 0 ? -q : q);
 }
 
+/* ruy's rounding right shift (TFLite's int8 CONV_2D): nearest, ties up. */
+static int32_t naive_shift_up(int32_t x, int e) {
+  if (e == 0) return x;
+  const int64_t d = INT64_C(1) << e, sum = (int64_t)x + d / 2;
+  return (int32_t)(sum >= 0 ? sum / d : -((-sum + d - 1) / d)); /* floor */
+}
+
 static int8_t naive_requant(int64_t acc64, int32_t mult, int32_t shift, const tsp_qs8_output* q) {
   const int32_t acc = (int32_t)(uint32_t)(uint64_t)acc64; /* int32 accumulation wraps */
   const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
   const int32_t x = (int32_t)(uint32_t)((uint64_t)(uint32_t)acc << left);
-  int64_t y = (int64_t)naive_div_pot(naive_high_mul(x, mult), right) + q->zero_point;
+  int64_t y = (int64_t)naive_shift_up(naive_high_mul(x, mult), right) + q->zero_point;
   if (y < q->min) y = q->min;
   if (y > q->max) y = q->max;
   return (int8_t)y;
@@ -94,6 +101,7 @@ static void naive(const shape* s, size_t channels, const int8_t* in, const int8_
 
 static void test_naive_arithmetic(void) {
   EXPECT(naive_div_pot(5, 1) == 3 && naive_div_pot(-5, 1) == -3 && naive_div_pot(-1, 31) == 0);
+  EXPECT(naive_shift_up(5, 1) == 3 && naive_shift_up(-5, 1) == -2 && naive_shift_up(-1, 31) == 0);
   EXPECT(naive_div_pot(INT32_MIN, 31) == -1 && naive_div_pot(INT32_MAX, 31) == 1);
   EXPECT(naive_high_mul(3, 1 << 30) == 2 && naive_high_mul(-3, 1 << 30) == -1);
   EXPECT(naive_high_mul(INT32_MIN, INT32_MIN) == INT32_MAX);
@@ -103,8 +111,9 @@ static void test_naive_arithmetic(void) {
   for (int i = 0; i < 100000 && ok; ++i) {
     const int32_t x = rng_i32(&rng), m = rng_i32(&rng);
     const int32_t sh = (int32_t)rng_below(&rng, 63) - 31;
-    ok = naive_div_pot(naive_high_mul((int32_t)((uint32_t)x << (sh > 0 ? sh : 0)), m),
-                       sh > 0 ? 0 : -sh) == tsp_qs8_mbqm(x, m, sh);
+    const int32_t h = naive_high_mul((int32_t)((uint32_t)x << (sh > 0 ? sh : 0)), m);
+    ok = naive_div_pot(h, sh > 0 ? 0 : -sh) == tsp_qs8_mbqm(x, m, sh) &&
+         naive_shift_up(h, sh > 0 ? 0 : -sh) == tsp_qs8_mbqm_conv(x, m, sh);
   }
   EXPECT(ok);
 }

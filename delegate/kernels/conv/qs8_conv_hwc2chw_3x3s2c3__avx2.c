@@ -69,13 +69,13 @@ static void qc_tile_rows(const int8_t* input, size_t in_h, size_t in_w, ptrdiff_
   }
 }
 
-/* Per-lane (per-channel) version of qs8_requant (qs8_requant_avx2.h): the
- * same steps up to the clamp (which qc_store does on the packed bytes),
+/* Per-lane (per-channel) version of qs8_requant_conv (qs8_requant_avx2.h):
+ * the same steps up to the clamp (which qc_store does on the packed bytes),
  * with vector multiplier and shifts; the high-mul overflow fix is masked
  * to the lanes whose multiplier is INT32_MIN, and the rounding shift is
- * always applied (a 0 shift has mask 0: a no-op). */
+ * always applied (a 0 shift adds round_bit 0: a no-op). */
 typedef struct {
-  __m256i mult, mult_odd, left, right, mask, half, sat;
+  __m256i mult, mult_odd, left, right, right_m1, round_bit, sat;
 } qc_rq;
 
 static inline qc_rq qc_group_params(const int32_t* mult, const int32_t* shift) {
@@ -85,8 +85,9 @@ static inline qc_rq qc_group_params(const int32_t* mult, const int32_t* shift) {
   p.mult_odd = _mm256_srli_epi64(p.mult, 32);
   p.left = _mm256_max_epi32(sh, _mm256_setzero_si256());
   p.right = _mm256_max_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), sh), _mm256_setzero_si256());
-  p.mask = _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), p.right), _mm256_set1_epi32(1));
-  p.half = _mm256_srli_epi32(p.mask, 1);
+  const __m256i has_right = _mm256_cmpgt_epi32(p.right, _mm256_setzero_si256());
+  p.right_m1 = _mm256_add_epi32(p.right, has_right); /* right - 1 where right > 0, else 0 */
+  p.round_bit = _mm256_and_si256(has_right, _mm256_set1_epi32(1));
   p.sat = _mm256_cmpeq_epi32(p.mult, _mm256_set1_epi32(INT32_MIN));
   return p;
 }
@@ -103,9 +104,9 @@ static inline __attribute__((always_inline)) __m256i qc_requant(__m256i acc, con
       _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->mult_odd), nudge);
   __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
   if (sat) h = _mm256_xor_si256(h, _mm256_and_si256(_mm256_cmpeq_epi32(x, p->mult), p->sat));
-  const __m256i rem = _mm256_and_si256(h, p->mask);
-  const __m256i thr = _mm256_sub_epi32(p->half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
-  return _mm256_sub_epi32(_mm256_srav_epi32(h, p->right), _mm256_cmpgt_epi32(rem, thr));
+  /* ruy's rounding shift: floor(h / 2^right) + bit right - 1 of h (ties up) */
+  const __m256i bit = _mm256_and_si256(_mm256_srav_epi32(h, p->right_m1), p->round_bit);
+  return _mm256_add_epi32(_mm256_srav_epi32(h, p->right), bit);
 }
 
 static inline __attribute__((always_inline)) void qc_requant8(__m256i acc[8], const qc_rq* p,

@@ -9,7 +9,7 @@
  * load at 6p plus a scalar at 6p + 8, and each tap is an smlal / smlal2 by
  * lane into the pixel's two int32x4 (channels 0..3, 4..7): exact products,
  * wrapping int32 adds, like the scalar's bias add. Requantization as the
- * QS8 SpMM's (sqrdmulh, sign fix-up, srshl) with per-lane multiplier and
+ * QS8 SpMM's (sqrdmulh, srshl) with per-lane multiplier and
  * shifts, sqxtn to int8, an 8x8 byte transpose (trn1/trn2 at 8, 16, 32
  * bits) to channel rows, stored into the CHW planes. */
 #include <arm_neon.h>
@@ -77,15 +77,14 @@ static inline qn_rq qn_params(const int32_t* mult, const int32_t* shift) {
   return p;
 }
 
-/* tsp_qs8_requantize per lane: sqrdmulh is SaturatingRoundingDoublingHighMul
- * (its saturation included); the fix-up makes srshl's round-half-up round
- * ties away from zero (x < 0 and a non-zero shift: x - 1, saturating). */
+/* tsp_qs8_requantize_conv per lane: sqrdmulh is
+ * SaturatingRoundingDoublingHighMul (its saturation included), srshl's
+ * round-half-up is ruy's rounding shift. */
 static inline int32x4_t qn_requant(int32x4_t acc, const qn_rq* p, int32x4_t lo, int32x4_t hi,
                                    int32x4_t zp) {
   int32x4_t x = vshlq_s32(acc, p->left); /* wraps like the scalar */
   x = vqrdmulhq_s32(x, p->mult);
-  const int32x4_t fixup = vshrq_n_s32(vandq_s32(x, p->right_neg), 31);
-  x = vrshlq_s32(vqaddq_s32(x, fixup), p->right_neg);
+  x = vrshlq_s32(x, p->right_neg);
   x = vminq_s32(vmaxq_s32(x, lo), hi);
   return vaddq_s32(x, zp);
 }

@@ -41,7 +41,7 @@ void qs8_conv_hwc2chw_3x3s2c3__scalar(size_t in_h, size_t in_w, size_t out_h, si
       for (size_t ox = 0; ox < out_w; ++ox) {
         const ptrdiff_t ix0 = (ptrdiff_t)(2 * ox) - (ptrdiff_t)pad_left;
         const int32_t acc = qs8_conv_point(in_h, in_w, iy0, ix0, input, weights, co);
-        plane[oy * out_w + ox] = tsp_qs8_requantize(acc, mult, shift, out_params);
+        plane[oy * out_w + ox] = tsp_qs8_requantize_conv(acc, mult, shift, out_params);
       }
     }
   }

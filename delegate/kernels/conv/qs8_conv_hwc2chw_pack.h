@@ -2,7 +2,7 @@
  * channels, HWC in, CHW out), shared by qs8_conv_hwc2chw_3x3s2c3__{scalar,
  * avx2}. Semantics (TFLite int8 CONV_2D, per-channel weights, zero point 0):
  *   acc[co] = bias[co] + sum_{ky,kx,ci} w[co][ky][kx][ci] * (x[iy][ix][ci] - zx)
- *   out     = tsp_qs8_requantize(acc, multiplier[co], shift[co], q)
+ *   out     = tsp_qs8_requantize_conv(acc, multiplier[co], shift[co], q)  (ruy rounding, as TFLite CONV_2D)
  * where a tap outside the image counts as x = zx (contributes 0). The tap
  * sum is exact in int32 (27 * 128 * 255 < 2^20); the bias add wraps modulo
  * 2^32 like the other QS8 kernels, so SIMD vpaddd agrees bit for bit.
