@@ -36,7 +36,7 @@ static const tsp_kernel_table kScalarTable = {
 
     .qs8_conv3x3s2c3 = NULL,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__scalar,
 
     .fma_peak = f32_fma_peak__scalar,
     .lanes = 1,
@@ -66,7 +66,7 @@ static const tsp_kernel_table kAvx2Table = {
 
     .qs8_conv3x3s2c3 = NULL,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__avx2,
 
     .fma_peak = f32_fma_peak__avx2,
     .lanes = 8,
@@ -96,7 +96,7 @@ static const tsp_kernel_table kAvx512Table = {
 
     .qs8_conv3x3s2c3 = NULL,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__avx2,
 
     .fma_peak = f32_fma_peak__avx512,
     .lanes = 16,
@@ -130,7 +130,7 @@ static const tsp_kernel_table kNeonTable = {
 
     .qs8_conv3x3s2c3 = NULL,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__scalar,
 
     .fma_peak = f32_fma_peak__neon,
     .lanes = 4,
