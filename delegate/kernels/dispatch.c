@@ -31,8 +31,8 @@ static const tsp_kernel_table kScalarTable = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__scalar,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__scalar,
 
     .qs8_conv3x3s2c3 = NULL,
 
@@ -61,8 +61,8 @@ static const tsp_kernel_table kAvx2Table = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
     .qs8_conv3x3s2c3 = NULL,
 
@@ -91,8 +91,8 @@ static const tsp_kernel_table kAvx512Table = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
     .qs8_conv3x3s2c3 = NULL,
 
@@ -125,8 +125,8 @@ static const tsp_kernel_table kNeonTable = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__scalar,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__scalar,
 
     .qs8_conv3x3s2c3 = NULL,
 

@@ -119,6 +119,12 @@ void qs8_dwconv2d_chw_3x3s2__scalar(size_t channels, size_t in_h, size_t in_w, s
 void qs8_dwconv2d_chw_3x3s1__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
 void qs8_dwconv2d_chw_3x3s2__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
 
+/* Int8 depthwise 5x5, same semantics: weights 25 int8 per channel. */
+void qs8_dwconv2d_chw_5x5s1__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_5x5s2__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_5x5s1__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_5x5s2__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+
 /* Int8 global average pool, CHW (TFLite's int8 MEAN over H, W;
  * gavgpool/qs8_gavgpool.h): `spatial` int8 per channel, rows ld bytes apart. */
 struct tsp_qs8_gavgpool_params;
