@@ -1,9 +1,9 @@
 /* QS8 global average pool (CHW) tests:
- *  - tsp_qs8_gavgpool_params_init against the formula written out here, and
- *    its refusals;
+ *  - tsp_qs8_gavgpool_params_init{,_no_keep_dims} against the formulas
+ *    written out here, and their refusals;
  *  - the scalar reference against a naive formula (64-bit sums, rounding by
  *    explicit division) and against outputs of stock TFLite 2.21 (builtin
- *    kernels, XNNPACK off) on inputs from a fixed LCG;
+ *    kernels, XNNPACK off) on inputs from a fixed LCG, keep_dims or not;
  *  - every SIMD kernel against the scalar one, bit-exact: spatial 1..300 and
  *    12544, channels 1..70, ld > spatial with random padding bytes (reading
  *    them shows as a mismatch), random scales / zero points incl. extremes.
@@ -57,10 +57,15 @@ static int8_t naive_one(const int8_t* row, size_t n, const struct tsp_qs8_gavgpo
                         int up) {
   int64_t sum = 0;
   for (size_t i = 0; i < n; ++i) sum += row[i];
+  if (!p->keep_dims) { /* QuantizedMeanOrSum: MBQM(sum - zi * n) + zo */
+    sum -= p->sum_zero;
+    up = 0;
+  }
   const int left = p->shift > 0 ? p->shift : 0, right = p->shift > 0 ? 0 : -p->shift;
   const int32_t x = (int32_t)(uint32_t)((uint64_t)sum << left);
   const int32_t r = naive_round_shift(naive_high_mul(x, p->multiplier), right, up);
-  int64_t y = (int64_t)(int32_t)((uint32_t)r + (uint32_t)p->bias);
+  int64_t y = p->keep_dims ? (int64_t)(int32_t)((uint32_t)r + (uint32_t)p->bias)
+                           : (int64_t)r + p->bias;
   if (y < -128) y = -128;
   if (y > 127) y = 127;
   return (int8_t)y;
@@ -109,6 +114,27 @@ static void test_params(void) {
   EXPECT(tsp_qs8_gavgpool_params_init(1e9, 0, 1e-3, 0, 1, &p) == -1);  /* real >= 2^31 */
   EXPECT(tsp_qs8_gavgpool_params_init(1e9, 100, 1e-1, 0, 1 << 20, &p) == -1); /* |t| >= 2^30 */
   EXPECT(p.multiplier == 0 && p.shift == 0 && p.bias == 0);
+
+  /* keep_dims = false: M = (M0 << k) / n, s = s0 - k, k = floor(log2 n)
+   * capped at 32 and 31 + s0. */
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(0.0235, -128, 0.0235, 7, 49, &p) == 0);
+  EXPECT(p.keep_dims == 0 && p.multiplier == 701219150 && p.shift == 1 - 5 &&
+         p.sum_zero == -128 * 49 && p.bias == 7);
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(0.3, 5, 0.1, 0, 1, &p) == 0);
+  {
+    int32_t m, sh;
+    tsp_qs8_quantize_multiplier((double)0.3f / (double)0.1f, &m, &sh);
+    EXPECT(p.multiplier == m && p.shift == sh && p.sum_zero == 5);
+  }
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(ldexp(1.0, -30), 0, 1.0, 0, 49, &p) == 0);
+  EXPECT(p.multiplier == 87652393 && p.shift == -31); /* k capped at 31 + s0 = 2 */
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(1.0, 0, 1.0, 0, (size_t)1 << 24, &p) == 0);
+  EXPECT(p.multiplier == 1 << 30 && p.shift == 1 - 24);
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(0.1, 0, 0.1, 0, 0, &p) == -1);
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(0.1, -129, 0.1, 0, 4, &p) == -1);
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(0.1, 0, 0.0, 0, 4, &p) == -1);
+  EXPECT(tsp_qs8_gavgpool_params_init_no_keep_dims(1e9, 0, 1e-3, 0, 4, &p) == -1);
+  EXPECT(p.multiplier == 0 && p.keep_dims == 0 && p.sum_zero == 0);
 }
 
 /* ------------------------------------------- outputs of stock TFLite --- */
@@ -127,23 +153,69 @@ typedef struct {
   int8_t out[48];
 } golden;
 
-static const golden kGolden[] = {
-    {49, 40, 0.0662585944, 101, 0.0662585944, 101, /* tail rounding everywhere: 3 off, vrshl everywhere: 0 off */
-     {7, -5, -10, -5, 1, -8, -3, -6, -3, 10, -12, -16, 1, 0, 17, -9, 18, -1, 11, -10, -5, -4, 3, 6, -17, 17, 0, 11, 9, -4, 22, 25, -14, -10, 3, -1, 10, -7, 17, -10}},
-    {100, 37, 0.0302686468, -128, 0.0336318314, -52, /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
-     {63, 62, 67, 55, 61, 73, 71, 50, 53, 73, 52, 66, 51, 75, 65, 75, 68, 77, 70, 59, 60, 62, 60, 58, 70, 57, 72, 64, 82, 56, 70, 57, 62, 53, 68, 59, 61}},
-    {196, 16, 0.0884143114, 127, 0.0884143114, -87, /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
-     {-128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128}},
-    {7, 21, 0.0510175526, 41, 0.0566861704, -66, /* tail rounding everywhere: 1 off, vrshl everywhere: 0 off */
-     {-74, -93, -101, -100, -109, -128, -77, -128, -56, -102, -123, -128, -123, -117, -93, -74, -80, -60, -86, -117, -99}},
-    {1, 40, 0.0248857997, -1, 0.0108199129, -93, /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
-     {121, -128, -128, 6, -128, 12, -128, -128, 116, 127, 10, -128, -128, -128, -128, -128, -107, -128, 127, -128, 127, -128, 17, -128, -128, -128, 10, 29, -128, -128, -128, -128, -109, -121, -128, 127, 127, -128, 15, 35}},
-    {49, 33, 0.0356080942, -115, 0.00593468221, 91, /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
-     {127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127}},
-    {100, 48, 0.0217094515, 28, 0.0586741939, -10, /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
-     {-19, -18, -21, -17, -24, -23, -18, -21, -21, -18, -26, -25, -20, -20, -27, -20, -21, -17, -21, -23, -18, -22, -21, -19, -19, -20, -21, -24, -22, -21, -14, -16, -25, -22, -20, -18, -15, -20, -11, -21, -13, -18, -22, -17, -17, -19, -20, -20}},
-    {196, 19, 0.0420858935, 22, 0.0182982143, 59, /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
+static const golden kGoldenKeep[] = {
+    {49, 40, 0.0662585944, 101, 0.0662585944, 101,
+     /* tail rounding everywhere: 3 off, vrshl everywhere: 0 off */
+     {7, -5, -10, -5, 1, -8, -3, -6, -3, 10, -12, -16, 1, 0, 17, -9, 18, -1, 11, -10, -5, -4, 3,
+      6, -17, 17, 0, 11, 9, -4, 22, 25, -14, -10, 3, -1, 10, -7, 17, -10}},
+    {100, 37, 0.0302686468, -128, 0.0336318314, -52,
+     /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
+     {63, 62, 67, 55, 61, 73, 71, 50, 53, 73, 52, 66, 51, 75, 65, 75, 68, 77, 70, 59, 60, 62, 60,
+      58, 70, 57, 72, 64, 82, 56, 70, 57, 62, 53, 68, 59, 61}},
+    {196, 16, 0.0884143114, 127, 0.0884143114, -87,
+     /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
+     {-128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128,
+      -128}},
+    {7, 21, 0.0510175526, 41, 0.0566861704, -66,
+     /* tail rounding everywhere: 1 off, vrshl everywhere: 0 off */
+     {-74, -93, -101, -100, -109, -128, -77, -128, -56, -102, -123, -128, -123, -117, -93, -74,
+      -80, -60, -86, -117, -99}},
+    {1, 40, 0.0248857997, -1, 0.0108199129, -93,
+     /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
+     {121, -128, -128, 6, -128, 12, -128, -128, 116, 127, 10, -128, -128, -128, -128, -128, -107,
+      -128, 127, -128, 127, -128, 17, -128, -128, -128, 10, 29, -128, -128, -128, -128, -109,
+      -121, -128, 127, 127, -128, 15, 35}},
+    {49, 33, 0.0356080942, -115, 0.00593468221, 91,
+     /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
+     {127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+      127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127}},
+    {100, 48, 0.0217094515, 28, 0.0586741939, -10,
+     /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
+     {-19, -18, -21, -17, -24, -23, -18, -21, -21, -18, -26, -25, -20, -20, -27, -20, -21, -17,
+      -21, -23, -18, -22, -21, -19, -19, -20, -21, -24, -22, -21, -14, -16, -25, -22, -20, -18,
+      -15, -20, -11, -21, -13, -18, -22, -17, -17, -19, -20, -20}},
+    {196, 19, 0.0420858935, 22, 0.0182982143, 59,
+     /* tail rounding everywhere: 0 off, vrshl everywhere: 0 off */
      {27, 16, 0, 27, 23, 1, 5, 16, 6, 2, 21, 9, 11, 7, -14, 8, 12, 6, -1}},
+};
+
+/* The same inputs and scales (and a MobileNet-like equal-scale case), with
+ * keep_dims = false (Keras' default GlobalAveragePooling2D). */
+static const golden kGoldenNoKeep[] = {
+    {49, 40, 0.0662585944, 101, 0.0662585944, 101, /* keep_dims formula: 5 off */
+     {7, -5, -10, -6, 0, -8, -3, -7, -3, 10, -12, -16, 1, 0, 17, -9, 18, -1, 11, -10, -5, -4, 3,
+      6, -18, 17, 0, 11, 9, -4, 22, 25, -14, -10, 3, -1, 10, -7, 16, -10}},
+    {100, 37, 0.0302686468, -128, 0.0336318314, -52, /* keep_dims formula: 7 off */
+     {63, 62, 67, 55, 61, 73, 71, 50, 53, 73, 52, 67, 51, 75, 66, 76, 68, 78, 70, 60, 60, 62, 60,
+      58, 70, 57, 72, 64, 82, 57, 70, 58, 62, 53, 68, 59, 61}},
+    {196, 16, 0.0884143114, 127, 0.0884143114, -87, /* keep_dims formula: 0 off */
+     {-128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128,
+      -128}},
+    {7, 21, 0.0510175526, 41, 0.0566861704, -66, /* keep_dims formula: 2 off */
+     {-75, -93, -102, -100, -109, -128, -77, -128, -56, -102, -123, -128, -123, -117, -93, -74,
+      -80, -60, -86, -117, -99}},
+    {1, 40, 0.0248857997, -1, 0.0108199129, -93, /* keep_dims formula: 4 off */
+     {121, -128, -128, 6, -128, 13, -128, -128, 116, 127, 11, -128, -128, -128, -128, -128, -107,
+      -128, 127, -128, 127, -128, 17, -128, -128, -128, 11, 29, -128, -128, -128, -128, -109,
+      -121, -128, 127, 127, -128, 15, 36}},
+    {49, 33, 0.0356080942, -115, 0.00593468221, 91, /* keep_dims formula: 0 off */
+     {127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+      127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127}},
+    {12544, 19, 0.0420858935, 22, 0.0182982143, 59, /* keep_dims formula: 6 off */
+     {9, 7, 6, 8, 7, 5, 7, 5, 4, 6, 8, 8, 9, 6, 4, 6, 6, 5, 8}},
+    {49, 48, 0.0235, -128, 0.0235, -128, /* keep_dims formula: 4 off */
+     {-2, 9, 4, 5, -21, -6, -2, -4, -4, 14, -19, -22, -11, -2, -5, -2, 1, 2, 9, -9, 4, -11, 23,
+      -3, -8, 5, -1, 1, 5, -4, 15, 14, -11, -19, 4, -2, 16, -6, 23, -2, 26, 0, -5, 2, 17, 9, 0, 3}},
 };
 
 static int8_t lcg_next(uint32_t* st) {
@@ -151,22 +223,27 @@ static int8_t lcg_next(uint32_t* st) {
   return (int8_t)(((*st >> 16) & 0xFF) - 128);
 }
 
-static void test_golden(void) {
-  for (size_t g = 0; g < sizeof kGolden / sizeof kGolden[0]; ++g) {
-    const golden* k = &kGolden[g];
+typedef int (*init_fn)(double, int32_t, double, int32_t, size_t, struct tsp_qs8_gavgpool_params*);
+
+static void test_golden(const golden* table, size_t count, init_fn init, const char* what) {
+  for (size_t g = 0; g < count; ++g) {
+    const golden* k = &table[g];
     int8_t* in = test_exact_alloc(k->spatial * k->channels);
     uint32_t st = 12345;
     for (size_t p = 0; p < k->spatial; ++p) {
       for (size_t c = 0; c < k->channels; ++c) in[c * k->spatial + p] = lcg_next(&st);
     }
     struct tsp_qs8_gavgpool_params prm;
-    EXPECT(tsp_qs8_gavgpool_params_init(k->si, k->zi, k->so, k->zo, k->spatial, &prm) == 0);
+    EXPECT(init(k->si, k->zi, k->so, k->zo, k->spatial, &prm) == 0);
     for (int isa = 0; isa < TSP_ISA_COUNT; ++isa) {
       if (!g_isa_ok[isa] || kFns[isa] == NULL) continue;
       int8_t out[48];
       kFns[isa](k->spatial, k->channels, in, k->spatial, &prm, out);
       int ok = memcmp(out, k->out, k->channels) == 0;
-      if (!ok) fprintf(stderr, "golden %zu (%s) differs from TFLite\n", g, tsp_isa_name((tsp_isa)isa));
+      if (!ok) {
+        fprintf(stderr, "golden %s %zu (%s) differs from TFLite\n", what, g,
+                tsp_isa_name((tsp_isa)isa));
+      }
       test_record(ok);
     }
     free(in);
@@ -198,7 +275,11 @@ static int pick_params(tsp_rng* rng, size_t spatial, struct tsp_qs8_gavgpool_par
       case 1: so = si * (0.5 + rng_below(rng, 1000) / 1000.0); zo = rng_zp(rng); break;
       default: so = rng_scale(rng); zo = rng_zp(rng); break;
     }
-    if (tsp_qs8_gavgpool_params_init(si, zi, so, zo, spatial, p) == 0) return 0;
+    const int keep = rng_below(rng, 3) != 0;
+    if ((keep ? tsp_qs8_gavgpool_params_init : tsp_qs8_gavgpool_params_init_no_keep_dims)(
+            si, zi, so, zo, spatial, p) == 0) {
+      return 0;
+    }
   }
 }
 
@@ -229,8 +310,8 @@ static int check(size_t spatial, size_t channels, size_t ld, int extreme, tsp_rn
     who = tsp_isa_name((tsp_isa)isa);
   }
   if (!ok) {
-    fprintf(stderr, "%s: spatial %zu channels %zu ld %zu mult %d shift %d bias %d\n", who, spatial,
-            channels, ld, p.multiplier, p.shift, p.bias);
+    fprintf(stderr, "%s: spatial %zu channels %zu ld %zu keep %d mult %d shift %d bias %d\n", who,
+            spatial, channels, ld, p.keep_dims, p.multiplier, p.shift, p.bias);
   }
   free(in);
   free(want);
@@ -256,14 +337,18 @@ int main(void) {
                         : kFns[i] ? "tested" : "skipped (no QS8 gavgpool kernel)");
   }
   test_params();
-  test_golden();
+  test_golden(kGoldenKeep, sizeof kGoldenKeep / sizeof kGoldenKeep[0],
+              tsp_qs8_gavgpool_params_init, "keep_dims");
+  test_golden(kGoldenNoKeep, sizeof kGoldenNoKeep / sizeof kGoldenNoKeep[0],
+              tsp_qs8_gavgpool_params_init_no_keep_dims, "no keep_dims");
   tsp_rng rng;
   rng_seed(&rng, 29);
   size_t counter = 0;
   for (size_t spatial = 1; spatial <= 300; ++spatial) {
     for (int k = 0; k < 4; ++k) {
       const size_t channels = 1 + rng_below(&rng, 70);
-      check(spatial, channels, pick_ld(spatial, &rng), (int)(counter++ % 5 == 4) * (1 + k % 2), &rng);
+      const int extreme = counter++ % 5 == 4 ? 1 + k % 2 : 0;
+      check(spatial, channels, pick_ld(spatial, &rng), extreme, &rng);
     }
   }
   for (size_t channels = 1; channels <= 70; ++channels) {

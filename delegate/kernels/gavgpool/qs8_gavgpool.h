@@ -31,7 +31,21 @@
  * Not TFLite's reference kernel (reference_integer_ops::Mean, used when
  * USE_NEON is off), which subtracts the zero point first and divides by n
  * in integers: that differs in about 15% of outputs. XNNPACK's MEAN (the
- * default delegate) differs by +-1 in about 14% of outputs as well. */
+ * default delegate) differs by +-1 in 6..14% of outputs as well.
+ *
+ * keep_dims = false (what Keras' GlobalAveragePooling2D() writes by
+ * default, so MobileNet's and EfficientNet's final pool) takes another
+ * path: EvalMean's optimized branch wants keep_dims, so the int8 MEAN goes
+ * to EvalQuantizedMean -> reference_ops::QuantizedMeanOrSum (integer), for
+ * equal scales too:
+ *   (M0, s0) = QuantizeMultiplier((double) in_scale / out_scale)  (Prepare)
+ *   k = min(floor(log2 n), 32, 31 + s0)
+ *   M = (M0 << k) / n  (int64, truncated),  s = s0 - k
+ *   out = clamp(MultiplyByQuantizedMultiplier(sum - in_zp * n, M, s)
+ *               + out_zp, -128, 127)
+ * with the usual double rounding and no channel-position dependence.
+ * tsp_qs8_gavgpool_params_init_no_keep_dims sets that mode; the keep_dims
+ * formula would be off in about 11% of those outputs. */
 #ifndef TFLITE_SPARSE_QS8_GAVGPOOL_H_
 #define TFLITE_SPARSE_QS8_GAVGPOOL_H_
 
@@ -45,9 +59,13 @@
 #define TSP_QS8_GAVGPOOL_BLOCK 16
 
 struct tsp_qs8_gavgpool_params {
-  int32_t multiplier; /* QuantizeMultiplier(real): in [2^30, 2^31), or 0 */
+  int32_t keep_dims;  /* 1: optimized_integer_ops::Mean; 0: QuantizedMeanOrSum */
+  int32_t multiplier; /* keep_dims: QuantizeMultiplier(real), in [2^30, 2^31)
+                         or 0; else M above, in [0, 2^31) */
   int32_t shift;      /* in [-31, 31] */
-  int32_t bias;       /* out_zp - round(in_zp * in_scale / out_scale) */
+  int32_t bias;       /* keep_dims: out_zp - round(in_zp * in_scale / out_scale);
+                         else out_zp */
+  int32_t sum_zero;   /* keep_dims: 0; else in_zp * n (wrapped to int32) */
 };
 
 /* Fills p for `spatial` = H * W elements per channel. The scales are rounded
@@ -61,10 +79,24 @@ int tsp_qs8_gavgpool_params_init(double input_scale, int32_t input_zero_point,
                                  double output_scale, int32_t output_zero_point, size_t spatial,
                                  struct tsp_qs8_gavgpool_params* p);
 
+/* The same for a MEAN with keep_dims = false (output [N, C]). Returns -1
+ * (p zeroed) for spatial 0 or above 2^24, a scale not positive and finite
+ * as a float, a zero point outside [-128, 127], or a scale ratio
+ * QuantizeMultiplier rejects. */
+int tsp_qs8_gavgpool_params_init_no_keep_dims(double input_scale, int32_t input_zero_point,
+                                              double output_scale, int32_t output_zero_point,
+                                              size_t spatial, struct tsp_qs8_gavgpool_params* p);
+
 /* One channel's output from its raw sum; block: the channel is inside the
- * call's whole blocks of 16 (round ties up) or in the tail (ties away). */
+ * call's whole blocks of 16 (round ties up) or in the tail (ties away),
+ * which matters for keep_dims only. */
 static inline int8_t tsp_qs8_gavgpool_output(int32_t sum, const struct tsp_qs8_gavgpool_params* p,
                                              int block) {
+  if (!p->keep_dims) {
+    const tsp_qs8_output q = {p->bias, -128, 127};
+    const int32_t shifted = (int32_t)((uint32_t)sum - (uint32_t)p->sum_zero); /* wraps */
+    return tsp_qs8_requantize(shifted, p->multiplier, p->shift, &q);
+  }
   const int32_t left = p->shift > 0 ? p->shift : 0, right = p->shift > 0 ? 0 : -p->shift;
   const int32_t h = tsp_qs8_srdhm((int32_t)((uint32_t)sum << left), p->multiplier);
   int32_t r;

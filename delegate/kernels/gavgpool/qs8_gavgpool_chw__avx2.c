@@ -7,10 +7,12 @@
  * `spatial` bytes (the last bytes go through scalar code), so the padding
  * up to ld is never read. Requantization takes 8 channels per vector, with
  * the block/tail rounding chosen per group of 8 (the blocks of 16 start at
- * channel 0, so no group straddles). */
+ * channel 0, so no group straddles). keep_dims = false is plain TFLite
+ * requantization of sum - in_zp * n: qs8_requant_avx2.h's. */
 #include <immintrin.h>
 
 #include "gavgpool/qs8_gavgpool.h"
+#include "qs8_requant_avx2.h"
 #include "ukernels.h"
 
 static inline int32_t row_sum(const int8_t* row, size_t n) {
@@ -82,11 +84,21 @@ static inline void requant8(__m256i sum, const struct tsp_qs8_gavgpool_params* p
 void qs8_gavgpool_chw__avx2(size_t spatial, size_t channels, const int8_t* input, size_t ld,
                             const struct tsp_qs8_gavgpool_params* params, int8_t* output) {
   const size_t blocked = channels / TSP_QS8_GAVGPOOL_BLOCK * TSP_QS8_GAVGPOOL_BLOCK;
+  const tsp_qs8_output q = {params->bias, -128, 127};
+  /* M is never INT32_MIN: no saturation case. */
+  const qs8_rq rq = qs8_row_params(params->multiplier, params->shift, &q);
+  const __m256i sum_zero = _mm256_set1_epi32(params->sum_zero);
   size_t c = 0;
   for (; c + 8 <= channels; c += 8) {
     int32_t s[8];
     for (size_t j = 0; j < 8; ++j) s[j] = row_sum(input + (c + j) * ld, spatial);
-    requant8(_mm256_loadu_si256((const __m256i*)s), params, c < blocked, output + c);
+    const __m256i sums = _mm256_loadu_si256((const __m256i*)s);
+    if (params->keep_dims) {
+      requant8(sums, params, c < blocked, output + c);
+    } else {
+      const __m256i shifted = _mm256_sub_epi32(sums, sum_zero); /* wraps */
+      qs8_store8(output + c, qs8_requant(shifted, &rq, 0, params->shift < 0), 0);
+    }
   }
   for (; c < channels; ++c) {
     output[c] = tsp_qs8_gavgpool_output(row_sum(input + c * ld, spatial), params, c < blocked);
