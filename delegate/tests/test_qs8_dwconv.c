@@ -312,6 +312,17 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
       check_shape_c(ks, &edge, c, &qp, rng);
     }
   }
+  if (ks->k == 5) { /* rows around the AVX2 padded-row limit (512 bytes) and past it */
+    static const size_t rows5[] = {480, 481, 482, 488, 489, 600, 1100};
+    for (size_t i = 0; i < sizeof rows5 / sizeof rows5[0]; ++i) {
+      const qparams qp = pick_q(counter++, rng);
+      const size_t out = (rows5[i] + ks->stride - 1) / ks->stride;
+      const shape s = {6, rows5[i], (6 + ks->stride - 1) / ks->stride, out, 2, 2};
+      check_shape_c(ks, &s, 2, &qp, rng);
+      const shape v = {5, rows5[i], 1, (rows5[i] - 5) / ks->stride + 1, 0, 0};
+      check_shape_c(ks, &v, 1, &qp, rng);
+    }
+  }
 }
 
 int main(void) {
