@@ -31,12 +31,12 @@ static const tsp_kernel_table kScalarTable = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__scalar,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__scalar,
 
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__scalar,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__scalar,
 
     .fma_peak = f32_fma_peak__scalar,
     .lanes = 1,
@@ -61,12 +61,12 @@ static const tsp_kernel_table kAvx2Table = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__avx2,
 
     .fma_peak = f32_fma_peak__avx2,
     .lanes = 8,
@@ -91,12 +91,12 @@ static const tsp_kernel_table kAvx512Table = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__avx2,
 
     .fma_peak = f32_fma_peak__avx512,
     .lanes = 16,
@@ -125,12 +125,12 @@ static const tsp_kernel_table kNeonTable = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__scalar,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__scalar,
 
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__neon,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__scalar,
 
     .fma_peak = f32_fma_peak__neon,
     .lanes = 4,
