@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   int8_t* out8 = xalloc(CO * OUT * OUT);
   int8_t* ref8 = xalloc(CO * OUT * OUT);
   float* out32 = xalloc(CO * OUT * OUT * sizeof(float));
-  const tsp_qs8_output q = {-128, -128, 127};
+  const tsp_qs8_output q = {-128, -128, 127, 0};
   const tsp_minmax clamp = {0.0f, 6.0f};
 
   static double t[3][MAX_RUNS];

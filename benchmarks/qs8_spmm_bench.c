@@ -156,7 +156,7 @@ typedef struct {
 static double run_network(const bench_data* d, const tsp_kernel_table* t, const variant* v,
                           double* sink) {
   const tsp_minmax clamp = {0.0f, 6.0f};
-  const tsp_qs8_output q = {-128, -128, 127};
+  const tsp_qs8_output q = {-128, -128, 127, 0};
   double total = 0.0;
   for (size_t i = 0; i < NUM_LAYERS; ++i) {
     const pw_layer* l = &kPointwiseLayers[i];

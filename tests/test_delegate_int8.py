@@ -96,7 +96,44 @@ def test_int8_body_runs_in_the_delegate_and_equals_stock(runtime, int8_io):
     report = tflite_sparse.delegate_report(ours)
     _body_is_one_int8_partition(report)
     ops = _claimed_ops(report)
-    assert ops.count("DEPTHWISE_CONV_2D") == 3 and ops.count("CONV_2D") == 3, ops
+    # the first conv, three depthwise + pointwise pairs and the global pool
+    assert ops.count("DEPTHWISE_CONV_2D") == 3 and ops.count("CONV_2D") == 4, ops
+    assert ops.count("MEAN") == 1, ops
+    np.testing.assert_array_equal(got, helpers.run(_stock(data, runtime), x))
+
+
+@functools.lru_cache(maxsize=None)
+def _linear_net() -> bytes:
+    """Convs with no activation: their negative outputs are not clamped
+    away, so the requantization's rounding of negative ties shows (TFLite's
+    CONV_2D rounds them up through ruy, its depthwise away from zero)."""
+    import tensorflow as tf
+    import tf_keras as keras
+
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((20, 20, 3))
+    x = keras.layers.Conv2D(16, 3, strides=2, padding="same")(inputs)
+    x = keras.layers.DepthwiseConv2D(3, padding="same")(x)
+    x = keras.layers.BatchNormalization(beta_initializer="random_normal")(x)
+    x = keras.layers.Conv2D(48, 1, name="pw_a")(x)
+    x = keras.layers.DepthwiseConv2D(5, strides=2, padding="same")(x)
+    x = keras.layers.Conv2D(24, 1, name="pw_b")(x)
+    model = keras.Model(inputs, x)
+    for name in ("pw_a", "pw_b"):
+        helpers.prune_keras_layer(model.get_layer(name), 0.8, 1)
+    rep = np.random.default_rng(2).uniform(-1, 1, (16, 20, 20, 3)).astype(np.float32)
+    del tf
+    return convert(model, sparse=True, int8=True, representative=rep, int8_io=True)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_int8_convs_without_activation_round_ties_as_stock(runtime):
+    data = _linear_net()
+    x = _input(data, batch=2)
+    ours = _ours(data, runtime, cost_rule=0)
+    got = helpers.run(ours, x)
+    ops = _claimed_ops(tflite_sparse.delegate_report(ours))
+    assert ops.count("DEPTHWISE_CONV_2D") == 2 and ops.count("CONV_2D") == 3, ops
     np.testing.assert_array_equal(got, helpers.run(_stock(data, runtime), x))
 
 
@@ -156,8 +193,9 @@ def test_int8_mobilenet_v1_body_is_one_partition_and_equals_stock(runtime, spars
     report = tflite_sparse.delegate_report(ours)
     _body_is_one_int8_partition(report)
     ops = _claimed_ops(report)
-    assert ops.count("DEPTHWISE_CONV_2D") == 13 and ops.count("CONV_2D") == 13, ops
-    spmm = [s for s in _steps(report) if s["op"] == "CONV_2D"]
+    assert ops.count("DEPTHWISE_CONV_2D") == 13 and ops.count("CONV_2D") == 14, ops
+    assert ops.count("MEAN") == 1, ops
+    spmm = [s for s in _steps(report) if s.get("kernel") == "qs8_spmm"]
     assert {s["block"] for s in spmm} == {block}, spmm
 
 

@@ -19,6 +19,13 @@ typedef struct {
   int32_t zero_point; /* zy, in [-128, 127] */
   int32_t min;        /* act_min, in [-128, 127] */
   int32_t max;        /* act_max, in [min, 127] */
+  /* tsp_qs8_requantize only: 1 rounds the final shift's ties toward
+   * +infinity (ruy's rounding, below) instead of away from zero. TFLite's
+   * int8 depthwise does both in one layer: its NEON output stage (x86
+   * wheels too, through NEON_2_SSE) rounds ties up for whole blocks of 8
+   * channels and its scalar tail (the last C % 8) away from zero; the
+   * depthwise op calls the kernels once per kind. */
+  int32_t ties_up;
 } tsp_qs8_output;
 
 /* TFLite's QuantizeMultiplier: real = mult * 2^(shift - 31) with mult in
@@ -55,13 +62,6 @@ static inline int32_t tsp_qs8_mbqm(int32_t acc, int32_t multiplier, int32_t shif
   return tsp_qs8_rdbpot(tsp_qs8_srdhm(shifted, multiplier), right);
 }
 
-static inline int8_t tsp_qs8_requantize(int32_t acc, int32_t multiplier, int32_t shift,
-                                        const tsp_qs8_output* q) {
-  int64_t y = (int64_t)tsp_qs8_mbqm(acc, multiplier, shift) + q->zero_point;
-  y = y < q->min ? q->min : y;
-  return (int8_t)(y > q->max ? q->max : y);
-}
-
 /* ---- the convolutions' variant ----
  * TFLite's int8 CONV_2D and FULLY_CONNECTED multiply through ruy, whose
  * multiplier differs from the one above in its last step: after the same
@@ -88,6 +88,15 @@ static inline int32_t tsp_qs8_mbqm_conv(int32_t acc, int32_t multiplier, int32_t
 static inline int8_t tsp_qs8_requantize_conv(int32_t acc, int32_t multiplier, int32_t shift,
                                              const tsp_qs8_output* q) {
   int64_t y = (int64_t)tsp_qs8_mbqm_conv(acc, multiplier, shift) + q->zero_point;
+  y = y < q->min ? q->min : y;
+  return (int8_t)(y > q->max ? q->max : y);
+}
+
+static inline int8_t tsp_qs8_requantize(int32_t acc, int32_t multiplier, int32_t shift,
+                                        const tsp_qs8_output* q) {
+  const int32_t m = q->ties_up ? tsp_qs8_mbqm_conv(acc, multiplier, shift)
+                               : tsp_qs8_mbqm(acc, multiplier, shift);
+  int64_t y = (int64_t)m + q->zero_point;
   y = y < q->min ? q->min : y;
   return (int8_t)(y > q->max ? q->max : y);
 }

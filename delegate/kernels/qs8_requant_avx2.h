@@ -33,6 +33,7 @@
 /* ---- requantization of one vector for one row ---- */
 typedef struct {
   __m256i mult, left, right, right_m1, round_bit, mask, half, lo, hi, zp;
+  int ties_up; /* q->ties_up */
 } qs8_rq;
 
 QS8_INLINE qs8_rq qs8_row_params(int32_t mult, int32_t shift, const tsp_qs8_output* q) {
@@ -49,6 +50,7 @@ QS8_INLINE qs8_rq qs8_row_params(int32_t mult, int32_t shift, const tsp_qs8_outp
   p.lo = _mm256_set1_epi32(q->min - q->zero_point);
   p.hi = _mm256_set1_epi32(q->max - q->zero_point);
   p.zp = _mm256_set1_epi32(q->zero_point);
+  p.ties_up = q->ties_up;
   return p;
 }
 
@@ -71,10 +73,18 @@ QS8_INLINE __m256i qs8_clamp_zp(__m256i h, const qs8_rq* p) {
   return _mm256_add_epi32(h, p->zp);
 }
 
-/* tsp_qs8_requantize (gemmlowp's rounding: the depthwise conv). */
+/* ruy's rounding shift: floor(h / 2^right) + bit right - 1 of h (ties up). */
+QS8_INLINE __m256i qs8_shift_ties_up(__m256i h, const qs8_rq* p) {
+  const __m256i bit = _mm256_and_si256(_mm256_srav_epi32(h, p->right_m1), p->round_bit);
+  return _mm256_add_epi32(_mm256_srav_epi32(h, p->right), bit);
+}
+
+/* tsp_qs8_requantize: gemmlowp's rounding, or ruy's when q->ties_up. */
 QS8_INLINE __m256i qs8_requant(__m256i acc, const qs8_rq* p, const int sat, const int round) {
   __m256i h = qs8_high_mul(acc, p, sat);
-  if (round) { /* RoundingDivideByPOT */
+  if (round && p->ties_up) {
+    h = qs8_shift_ties_up(h, p);
+  } else if (round) { /* RoundingDivideByPOT */
     const __m256i rem = _mm256_and_si256(h, p->mask);
     const __m256i thr = _mm256_sub_epi32(p->half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
     h = _mm256_sub_epi32(_mm256_srav_epi32(h, p->right), _mm256_cmpgt_epi32(rem, thr));
@@ -85,10 +95,7 @@ QS8_INLINE __m256i qs8_requant(__m256i acc, const qs8_rq* p, const int sat, cons
 /* tsp_qs8_requantize_conv (ruy's rounding: CONV_2D). */
 QS8_INLINE __m256i qs8_requant_conv(__m256i acc, const qs8_rq* p, const int sat, const int round) {
   __m256i h = qs8_high_mul(acc, p, sat);
-  if (round) { /* floor(h / 2^right) + bit right - 1 of h: ties up */
-    const __m256i bit = _mm256_and_si256(_mm256_srav_epi32(h, p->right_m1), p->round_bit);
-    h = _mm256_add_epi32(_mm256_srav_epi32(h, p->right), bit);
-  }
+  if (round) h = qs8_shift_ties_up(h, p);
   return qs8_clamp_zp(h, p);
 }
 

@@ -93,16 +93,28 @@ typedef struct {
   int8_t* dst;
 } dw_job;
 
-/* Channels [begin, end) of one image. */
-static void run_channels(void* context, size_t begin, size_t end) {
-  const dw_job* job = context;
+static void call_kernel(const dw_job* job, size_t begin, size_t end, const tsp_qs8_output* q) {
   const qs8_dwconv* op = job->op;
   const size_t taps = (size_t)op->window.kernel * op->window.kernel;
   op->kernel(end - begin, (size_t)job->in->h, (size_t)job->in->w, (size_t)job->out->h,
              (size_t)job->out->w, (size_t)op->pad_top, (size_t)op->pad_left,
              job->src + begin * job->in->ld, job->in->ld, op->taps + begin * taps,
              op->bias + begin, op->multiplier + begin, op->shift + begin, op->input_zero_point,
-             &op->q, job->dst + begin * job->out->ld, job->out->ld);
+             q, job->dst + begin * job->out->ld, job->out->ld);
+}
+
+/* Channels [begin, end) of one image. TFLite rounds ties up in whole blocks
+ * of 8 channels and away from zero in the last C % 8 (qs8_requant.h): one
+ * call for each part of the range. */
+static void run_channels(void* context, size_t begin, size_t end) {
+  const dw_job* job = context;
+  const size_t blocked = (size_t)job->op->channels / 8 * 8;
+  tsp_qs8_output q = job->op->q;
+  const size_t split = end < blocked ? end : blocked > begin ? blocked : begin;
+  q.ties_up = 1;
+  if (split > begin) call_kernel(job, begin, split, &q);
+  q.ties_up = 0;
+  if (end > split) call_kernel(job, split, end, &q);
 }
 
 static void run(tsp_plan* plan, const tsp_step* step) {

@@ -83,6 +83,7 @@ int tsp_qs8_output_params(int activation, float output_scale, int32_t output_zer
   }
   if (bad) return -1;
   q->zero_point = output_zero_point;
+  q->ties_up = 0;
   q->min = lo > -128 ? lo : -128;
   q->max = hi < 127 ? hi : 127;
   /* TFLite requires min <= max; a clamp that empties the range is a model

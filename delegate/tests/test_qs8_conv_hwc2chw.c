@@ -264,7 +264,7 @@ static int check(const shape* s, size_t channels, const qparams* qp, tsp_rng* rn
 static qparams pick_q(size_t counter, tsp_rng* rng) {
   static const int32_t zxs[4] = {-128, 0, 127, 0};
   static const tsp_qs8_output qs[5] = {
-      {-128, -128, 127}, {-5, -5, 127}, {10, -20, 60}, {0, 3, 3}, {127, -128, 127}};
+      {-128, -128, 127, 0}, {-5, -5, 127, 0}, {10, -20, 60, 0}, {0, 3, 3, 0}, {127, -128, 127, 0}};
   qparams p;
   p.zx = (counter % 4 == 3) ? (int32_t)rng_below(rng, 256) - 128 : zxs[counter % 4];
   p.q = qs[(counter / 4) % 5];

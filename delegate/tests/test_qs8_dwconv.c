@@ -66,11 +66,18 @@ static int32_t ref_div_pot(int32_t x, int e) { /* RoundingDivideByPOT, ties away
   return (int32_t)(x < 0 ? -q : q);
 }
 
+static int32_t ref_shift_up(int32_t x, int e) { /* ruy's rounding shift, ties toward +inf */
+  if (e == 0) return x;
+  const int64_t d = INT64_C(1) << e, sum = (int64_t)x + d / 2;
+  return (int32_t)(sum >= 0 ? sum / d : -((-sum + d - 1) / d)); /* floor */
+}
+
 static int8_t ref_requant(int64_t acc64, int32_t mult, int32_t shift, const tsp_qs8_output* q) {
   const int32_t acc = (int32_t)(uint32_t)(uint64_t)acc64; /* int32 accumulation wraps */
   const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
   const int32_t x = (int32_t)(uint32_t)((uint64_t)(int64_t)acc << left);
-  int64_t y = (int64_t)ref_div_pot(ref_high_mul(x, mult), right) + q->zero_point;
+  const int32_t h = ref_high_mul(x, mult);
+  int64_t y = (int64_t)(q->ties_up ? ref_shift_up(h, right) : ref_div_pot(h, right)) + q->zero_point;
   if (y < q->min) y = q->min;
   if (y > q->max) y = q->max;
   return (int8_t)y;
@@ -223,11 +230,13 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
  * unclamped, ReLU-like, ReLU6-like, narrow. */
 static qparams pick_q(size_t counter, tsp_rng* rng) {
   static const int32_t zxs[4] = {-128, 0, 127, 0};
-  static const tsp_qs8_output qs[4] = {{-128, -128, 127}, {-5, -5, 127}, {10, -20, 60}, {0, 3, 3}};
+  static const tsp_qs8_output qs[4] = {
+      {-128, -128, 127, 0}, {-5, -5, 127, 0}, {10, -20, 60, 0}, {0, 3, 3, 0}};
   qparams p;
   p.zx = (counter % 4 == 3) ? (int32_t)rng_below(rng, 256) - 128 : zxs[counter % 4];
   p.q = qs[(counter / 4) % 4];
   if (counter % 5 == 4) p.q.zero_point = (int32_t)rng_below(rng, 256) - 128;
+  p.q.ties_up = (int32_t)(counter % 3 == 1); /* both of TFLite's depthwise roundings */
   p.extreme = counter % 7 == 5 ? 1 : counter % 7 == 6 ? 2 : 0;
   return p;
 }

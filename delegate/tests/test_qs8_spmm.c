@@ -363,7 +363,7 @@ static void test_kernels(const int* isa_ok) {
           const int32_t zy = (int32_t)rng_below(&rng, 256) - 128;
           /* Clamps: none, RELU-like [zy, 127], a narrow window. */
           const int32_t lo = (int32_t)rng_below(&rng, 128) - 128;
-          const tsp_qs8_output qs[3] = {{zy, -128, 127}, {zy, zy, 127}, {zy, lo, lo + 20}};
+          const tsp_qs8_output qs[3] = {{zy, -128, 127, 0}, {zy, zy, 127, 0}, {zy, lo, lo + 20, 0}};
           const qs8_case c = {outs[o], ins[i], ncs[a], ncs[a] + in_pad[n % 3],
                               ncs[a] + out_pad[(n / 3) % 3], sparsities[s], zxs[n % 4],
                               qs[n % 3], (int)(n % 5 == 4)};
@@ -389,7 +389,7 @@ static void test_saturation(const int* isa_ok) {
   w[1 * IN + 2] = -128; /* row 1: acc = MIN - 128 * x (wraps) */
   int8_t x[(IN - 1) * NC + NC];
   for (size_t i = 0; i < sizeof(x); ++i) x[i] = (int8_t)(i % 3 == 0 ? 0 : i % 3 == 1 ? -128 : 127);
-  const tsp_qs8_output q = {-3, -128, 127};
+  const tsp_qs8_output q = {-3, -128, 127, 0};
   const qs8_case c = {OUT, IN, NC, NC, NC, 0.0f, 0, q, 1};
   int8_t want[OUT * NC], ref[OUT * NC], got[OUT * NC];
   naive(w, bias, mult, shift, &c, x, want);

@@ -93,7 +93,7 @@ int tsp_qs8_gavgpool_params_init_no_keep_dims(double input_scale, int32_t input_
 static inline int8_t tsp_qs8_gavgpool_output(int32_t sum, const struct tsp_qs8_gavgpool_params* p,
                                              int block) {
   if (!p->keep_dims) {
-    const tsp_qs8_output q = {p->bias, -128, 127};
+    const tsp_qs8_output q = {p->bias, -128, 127, 0};
     const int32_t shifted = (int32_t)((uint32_t)sum - (uint32_t)p->sum_zero); /* wraps */
     return tsp_qs8_requantize(shifted, p->multiplier, p->shift, &q);
   }

@@ -84,7 +84,7 @@ static inline void requant8(__m256i sum, const struct tsp_qs8_gavgpool_params* p
 void qs8_gavgpool_chw__avx2(size_t spatial, size_t channels, const int8_t* input, size_t ld,
                             const struct tsp_qs8_gavgpool_params* params, int8_t* output) {
   const size_t blocked = channels / TSP_QS8_GAVGPOOL_BLOCK * TSP_QS8_GAVGPOOL_BLOCK;
-  const tsp_qs8_output q = {params->bias, -128, 127};
+  const tsp_qs8_output q = {params->bias, -128, 127, 0};
   /* M is never INT32_MIN: no saturation case. */
   const qs8_rq rq = qs8_row_params(params->multiplier, params->shift, &q);
   const __m256i sum_zero = _mm256_set1_epi32(params->sum_zero);
