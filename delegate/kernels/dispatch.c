@@ -88,8 +88,8 @@ static const tsp_kernel_table kAvx512Table = {
     /* no AVX-512 int8 kernels yet: AVX-512 CPUs run the AVX2 ones */
     .qs8_spmm = {qs8_spmm_64x1__avx2, qs8_spmm_64x2__avx2, qs8_spmm_64x4__avx2},
     .qs8_spmm_tile = {64, 64, 64},
-    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
-    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx512,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx512,
 
     .qs8_dwconv5x5s1 = NULL,
     .qs8_dwconv5x5s2 = NULL,
