@@ -19,8 +19,10 @@
  * merged into the upper half by a second masked load, so 7-wide planes fill
  * 14 of 16 lanes.
  *
- * Stride 1: per tap, 16 bytes at the tap's first column -> vpmovsxbd ->
- * vpmulld by the broadcast weight. Stride 2: taps kx 0 and 1 of output i are
+ * Stride 1: each input row once as 32 bytes -> vpmovsxbw, then vpermw /
+ * vpermt2w pair taps up as int16 (see qs8z_s1_madd): 5 vpmaddwd per 9 taps,
+ * measured ~1.3x faster than vpmulld per tap (kept as QS8Z_S1_MULLD for the
+ * benchmark). Stride 2: taps kx 0 and 1 of output i are
  * the adjacent bytes 2i, 2i+1, so 32 bytes at the block's first column,
  * vpmovsxbw, are 16 int16 pairs for one vpmaddwd with (w0, w1); 32 bytes two
  * columns on give tap 2 with (w2, 0) (the odd bytes are multiplied by 0):
@@ -53,8 +55,18 @@ static inline uint32_t qs8z_lmask(ptrdiff_t p, ptrdiff_t w, ptrdiff_t n) {
   return top & ~((1u << lo) - 1u);
 }
 
+/* QS8Z_S1_MULLD 1: stride 1 by vpmulld per tap instead (the scheme measured
+ * against in benchmarks/qs8_dwconv_bench.c). */
+#ifndef QS8Z_S1_MULLD
+#define QS8Z_S1_MULLD 0
+#endif
+
 typedef struct {
-  __m512i w[9]; /* s1: tap weights as int32; s2: w[ky] = (w0, w1), w[3 + ky] = (w2, 0) pairs */
+  /* s1 (vpmaddwd): w[0..4] = int16 pairs (w00, w01), (w02, w10), (w11, w12),
+   * (w20, w21), (w22, 0); s1 (vpmulld): the 9 taps as int32;
+   * s2: w[ky] = (w0, w1), w[3 + ky] = (w2, 0) of row ky. */
+  __m512i w[9];
+  __m512i perm[4]; /* s1 vpermw indices, see qs8z_s1_madd */
   __m512i bias; /* bias - zx * sum w */
   qs8z_rq rq;
   __m128i zx16; /* zx bytes: the merge source of the masked loads */
@@ -66,12 +78,52 @@ typedef struct {
 QS8_INLINE __m512i qs8z_s1_row(__m512i acc, const int8_t* pa, uint32_t ra, const int8_t* pb,
                                uint32_t rb, const uint32_t* mk, __m128i vzx, const __m512i* w,
                                const int half) {
+#pragma GCC unroll 3
   for (int kx = 0; kx < 3; ++kx) {
     __m128i b = _mm_mask_loadu_epi8(vzx, (__mmask16)(mk[kx] & ra), qs8z_addr(pa, kx));
     if (half) b = _mm_mask_loadu_epi8(b, (__mmask16)((mk[kx] << 8) & rb), qs8z_addr(pb, kx - 8));
     acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(b), w[kx]));
   }
   return acc;
+}
+
+/* 32 bytes at column p of row pa (lanes mask m) as 32 int16; half: bytes
+ * 16..31 from row pb instead. */
+QS8_INLINE __m512i qs8z_ld32(const int8_t* pa, uint32_t ma, const int8_t* pb, uint32_t mb,
+                             ptrdiff_t p, __m256i vzx, const int half) {
+  __m256i b = _mm256_mask_loadu_epi8(vzx, (__mmask32)ma, qs8z_addr(pa, p));
+  if (half) b = _mm256_mask_loadu_epi8(b, (__mmask32)mb, qs8z_addr(pb, p - 16));
+  return _mm512_cvtepi8_epi16(b);
+}
+
+/* Stride 1 by vpmaddwd: each input row is loaded once as int16 words
+ * X[j] = x[s + j] (half: row A's in words 0..15, row B's in 16..31), and
+ * vpermw / vpermt2w build, per output lane i with base word b_i (i, or
+ * i + 8 for the upper half), the int16 pairs of two taps:
+ *   (X0[b+0], X0[b+1]) (X0[b+2], X1[b+0]) (X1[b+1], X1[b+2])
+ *   (X2[b+0], X2[b+1]) (X2[b+2], -)
+ * 5 vpmaddwd for the 9 taps instead of 9 vpmulld. */
+QS8_INLINE __m512i qs8z_s1_madd(__m512i acc, const __m512i* x, const qs8z_ch* ch) {
+  __m512i a1 = _mm512_madd_epi16(_mm512_permutexvar_epi16(ch->perm[0], x[0]), ch->w[0]);
+  acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_permutex2var_epi16(x[0], ch->perm[2], x[1]), ch->w[1]));
+  a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_permutexvar_epi16(ch->perm[1], x[1]), ch->w[2]));
+  acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_permutexvar_epi16(ch->perm[0], x[2]), ch->w[3]));
+  a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_permutexvar_epi16(ch->perm[3], x[2]), ch->w[4]));
+  return _mm512_add_epi32(acc, a1);
+}
+
+/* The vpermw indices of qs8z_s1_madd: word 2i, 2i+1 of each. */
+static inline void qs8z_s1_perm(__m512i* perm, int half) {
+  static const int16_t d[4][2] = {{0, 1}, {1, 2}, {2, 32}, {2, 2}}; /* +32: second source */
+  for (int k = 0; k < 4; ++k) {
+    int16_t idx[32];
+    for (int i = 0; i < 16; ++i) {
+      const int b = half && i >= 8 ? i + 8 : i;
+      idx[2 * i] = (int16_t)(b + d[k][0]);
+      idx[2 * i + 1] = (int16_t)(d[k][1] == 32 ? 32 + b : b + d[k][1]);
+    }
+    perm[k] = _mm512_loadu_si512(idx);
+  }
 }
 
 /* Stride 2: 32 bytes at the block's column (taps 0, 1) and 2 further (tap 2);
@@ -98,6 +150,8 @@ QS8_INLINE void qs8z_block(const size_t stride, const int sat, const int round, 
   __m512i acc = ch->bias;
   const int has_b = half && oy + 1 < out_h;
   const ptrdiff_t iy0 = (ptrdiff_t)(oy * stride) - pt;
+  __m512i x[3];
+#pragma GCC unroll 3
   for (int ky = 0; ky < 3; ++ky) {
     const ptrdiff_t ia = iy0 + ky, ib = ia + (ptrdiff_t)stride;
     /* empty masks for rows of padding (and a missing second row) */
@@ -105,12 +159,15 @@ QS8_INLINE void qs8z_block(const size_t stride, const int sat, const int round, 
     const uint32_t rb = has_b && ib >= 0 && ib < in_h ? 0xFFFFFFFFu : 0;
     const int8_t* pa = qs8z_addr(plane, ia * in_w + s);
     const int8_t* pb = qs8z_addr(plane, ib * in_w + s);
-    if (stride == 1) {
+    if (stride == 1 && !QS8Z_S1_MULLD) {
+      x[ky] = qs8z_ld32(pa, mk[0] & ra, pb, (mk[0] << 16) & rb, 0, ch->zx32, half);
+    } else if (stride == 1) {
       acc = qs8z_s1_row(acc, pa, ra, pb, rb, mk, ch->zx16, ch->w + 3 * ky, half);
     } else {
       acc = qs8z_s2_row(acc, pa, ra, pb, rb, mk, ch->zx32, ch->w[ky], ch->w[3 + ky], half);
     }
   }
+  if (stride == 1 && !QS8Z_S1_MULLD) acc = qs8z_s1_madd(acc, x, ch);
   const __m128i y = qs8z_pack(qs8z_requant(acc, &ch->rq, sat, round));
   int8_t* oa = out + oy * out_w + ox0;
   _mm_mask_storeu_epi8(oa, (__mmask16)sm, y);
@@ -122,9 +179,12 @@ QS8_INLINE void qs8z_plane(const size_t stride, const int sat, const int round, 
                            size_t pad_left, const int8_t* plane, const qs8z_ch* ch, int8_t* out) {
   const ptrdiff_t w = (ptrdiff_t)in_w, h = (ptrdiff_t)in_h, pt = (ptrdiff_t)pad_top;
   uint32_t mk[3];
+  /* bytes per row load: 16 (s1 vpmulld) or 32 per vector, half of it per
+   * row when two rows share a vector */
+  const ptrdiff_t nb = stride == 1 && QS8Z_S1_MULLD ? 16 : 32;
   if (out_w <= 8) { /* two output rows per vector */
     const ptrdiff_t s = -(ptrdiff_t)pad_left;
-    for (int kx = 0; kx < 3; ++kx) mk[kx] = qs8z_lmask(s + kx, w, 8 * (ptrdiff_t)stride);
+    for (int kx = 0; kx < 3; ++kx) mk[kx] = qs8z_lmask(s + kx, w, nb / 2);
     const uint32_t sm = (1u << out_w) - 1u;
     for (size_t oy = 0; oy < out_h; oy += 2) {
       qs8z_block(stride, sat, round, 1, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
@@ -134,7 +194,7 @@ QS8_INLINE void qs8z_plane(const size_t stride, const int sat, const int round, 
   /* Column blocks outermost: their masks are computed once per plane. */
   for (size_t ox0 = 0; ox0 < out_w; ox0 += 16) {
     const ptrdiff_t s = (ptrdiff_t)(ox0 * stride) - (ptrdiff_t)pad_left;
-    for (int kx = 0; kx < 3; ++kx) mk[kx] = qs8z_lmask(s + kx, w, 16 * (ptrdiff_t)stride);
+    for (int kx = 0; kx < 3; ++kx) mk[kx] = qs8z_lmask(s + kx, w, nb);
     const size_t n = out_w - ox0 < 16 ? out_w - ox0 : 16;
     const uint32_t sm = (uint32_t)((1u << n) - 1u);
     for (size_t oy = 0; oy < out_h; ++oy) {
@@ -152,12 +212,20 @@ QS8_INLINE void qs8z_dwconv2d_chw_3x3(
   qs8z_ch ch;
   ch.zx16 = _mm_set1_epi8((char)zx);
   ch.zx32 = _mm256_set1_epi8((char)zx);
+  if (stride == 1) qs8z_s1_perm(ch.perm, out_w <= 8);
   for (size_t c = 0; c < channels; ++c) {
     const int8_t* wc = weights + 9 * c;
     int32_t wsum = 0;
     for (int i = 0; i < 9; ++i) wsum += wc[i];
     ch.bias = _mm512_set1_epi32((int32_t)((uint32_t)bias[c] - (uint32_t)zx * (uint32_t)wsum));
-    if (stride == 1) {
+    if (stride == 1 && !QS8Z_S1_MULLD) {
+      static const int pairs[5][2] = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, -1}};
+      for (int k = 0; k < 5; ++k) {
+        const uint16_t lo = (uint16_t)wc[pairs[k][0]];
+        const uint16_t hi = pairs[k][1] < 0 ? 0 : (uint16_t)wc[pairs[k][1]];
+        ch.w[k] = _mm512_set1_epi32((int32_t)((uint32_t)lo | (uint32_t)hi << 16));
+      }
+    } else if (stride == 1) {
       for (int i = 0; i < 9; ++i) ch.w[i] = _mm512_set1_epi32(wc[i]);
     } else {
       for (int ky = 0; ky < 3; ++ky) {
