@@ -77,10 +77,11 @@ typedef struct {
  * loads of both halves (half: lanes 8..15 from row pb at mask mb). */
 QS8_INLINE __m512i qs8z_s1_row(__m512i acc, const int8_t* pa, uint32_t ra, const int8_t* pb,
                                uint32_t rb, const uint32_t* mk, __m128i vzx, const __m512i* w,
-                               const int half) {
+                               const int half, const int plain) {
 #pragma GCC unroll 3
   for (int kx = 0; kx < 3; ++kx) {
-    __m128i b = _mm_mask_loadu_epi8(vzx, (__mmask16)(mk[kx] & ra), qs8z_addr(pa, kx));
+    __m128i b = plain ? _mm_loadu_si128((const __m128i*)(pa + kx))
+                      : _mm_mask_loadu_epi8(vzx, (__mmask16)(mk[kx] & ra), qs8z_addr(pa, kx));
     if (half) b = _mm_mask_loadu_epi8(b, (__mmask16)((mk[kx] << 8) & rb), qs8z_addr(pb, kx - 8));
     acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(_mm512_cvtepi8_epi32(b), w[kx]));
   }
@@ -88,9 +89,11 @@ QS8_INLINE __m512i qs8z_s1_row(__m512i acc, const int8_t* pa, uint32_t ra, const
 }
 
 /* 32 bytes at column p of row pa (lanes mask m) as 32 int16; half: bytes
- * 16..31 from row pb instead. */
+ * 16..31 from row pb instead; plain: all 32 readable, no mask (the lanes
+ * past the row's end are never used). */
 QS8_INLINE __m512i qs8z_ld32(const int8_t* pa, uint32_t ma, const int8_t* pb, uint32_t mb,
-                             ptrdiff_t p, __m256i vzx, const int half) {
+                             ptrdiff_t p, __m256i vzx, const int half, const int plain) {
+  if (plain) return _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i*)(pa + p)));
   __m256i b = _mm256_mask_loadu_epi8(vzx, (__mmask32)ma, qs8z_addr(pa, p));
   if (half) b = _mm256_mask_loadu_epi8(b, (__mmask32)mb, qs8z_addr(pb, p - 16));
   return _mm512_cvtepi8_epi16(b);
@@ -130,9 +133,15 @@ static inline void qs8z_s1_perm(__m512i* perm, int half) {
  * half: 16 bytes per output row, row pb's in bytes 16..31. */
 QS8_INLINE __m512i qs8z_s2_row(__m512i acc, const int8_t* pa, uint32_t ra, const int8_t* pb,
                                uint32_t rb, const uint32_t* mk, __m256i vzx, __m512i w01,
-                               __m512i w2, const int half) {
-  __m256i b0 = _mm256_mask_loadu_epi8(vzx, (__mmask32)(mk[0] & ra), pa);
-  __m256i b2 = _mm256_mask_loadu_epi8(vzx, (__mmask32)(mk[2] & ra), qs8z_addr(pa, 2));
+                               __m512i w2, const int half, const int plain) {
+  __m256i b0, b2;
+  if (plain) {
+    b0 = _mm256_loadu_si256((const __m256i*)pa);
+    b2 = _mm256_loadu_si256((const __m256i*)(pa + 2));
+  } else {
+    b0 = _mm256_mask_loadu_epi8(vzx, (__mmask32)(mk[0] & ra), pa);
+    b2 = _mm256_mask_loadu_epi8(vzx, (__mmask32)(mk[2] & ra), qs8z_addr(pa, 2));
+  }
   if (half) {
     b0 = _mm256_mask_loadu_epi8(b0, (__mmask32)((mk[0] << 16) & rb), qs8z_addr(pb, -16));
     b2 = _mm256_mask_loadu_epi8(b2, (__mmask32)((mk[2] << 16) & rb), qs8z_addr(pb, 2 - 16));
@@ -142,29 +151,35 @@ QS8_INLINE __m512i qs8z_s2_row(__m512i acc, const int8_t* pa, uint32_t ra, const
 }
 
 /* One vector of outputs: lanes from output row oy (and oy + 1 when half) at
- * columns ox0..; mk: the block's column masks; sm: its store mask. */
+ * columns ox0..; mk: the block's column masks; sm: its store mask.
+ * mode 0: rows checked against the plane (padding rows, a missing second
+ * row); 1: every input row inside (masks constant per block, no per-row
+ * mask arithmetic); 2: also every load inside the plane and its used bytes
+ * inside the row: plain loads. */
 QS8_INLINE void qs8z_block(const size_t stride, const int sat, const int round, const int half,
+                           const int mode,
                            const int8_t* plane, ptrdiff_t in_h, ptrdiff_t in_w, size_t out_h,
                            size_t out_w, ptrdiff_t pt, size_t oy, ptrdiff_t s, const uint32_t* mk,
                            uint32_t sm, const qs8z_ch* ch, int8_t* out, size_t ox0) {
   __m512i acc = ch->bias;
-  const int has_b = half && oy + 1 < out_h;
+  const int has_b = half && (mode || oy + 1 < out_h);
+  const int plain = mode == 2;
   const ptrdiff_t iy0 = (ptrdiff_t)(oy * stride) - pt;
   __m512i x[3];
 #pragma GCC unroll 3
   for (int ky = 0; ky < 3; ++ky) {
     const ptrdiff_t ia = iy0 + ky, ib = ia + (ptrdiff_t)stride;
     /* empty masks for rows of padding (and a missing second row) */
-    const uint32_t ra = ia >= 0 && ia < in_h ? 0xFFFFFFFFu : 0;
-    const uint32_t rb = has_b && ib >= 0 && ib < in_h ? 0xFFFFFFFFu : 0;
+    const uint32_t ra = mode || (ia >= 0 && ia < in_h) ? 0xFFFFFFFFu : 0;
+    const uint32_t rb = has_b && (mode || (ib >= 0 && ib < in_h)) ? 0xFFFFFFFFu : 0;
     const int8_t* pa = qs8z_addr(plane, ia * in_w + s);
     const int8_t* pb = qs8z_addr(plane, ib * in_w + s);
     if (stride == 1 && !QS8Z_S1_MULLD) {
-      x[ky] = qs8z_ld32(pa, mk[0] & ra, pb, (mk[0] << 16) & rb, 0, ch->zx32, half);
+      x[ky] = qs8z_ld32(pa, mk[0] & ra, pb, (mk[0] << 16) & rb, 0, ch->zx32, half, plain);
     } else if (stride == 1) {
-      acc = qs8z_s1_row(acc, pa, ra, pb, rb, mk, ch->zx16, ch->w + 3 * ky, half);
+      acc = qs8z_s1_row(acc, pa, ra, pb, rb, mk, ch->zx16, ch->w + 3 * ky, half, plain);
     } else {
-      acc = qs8z_s2_row(acc, pa, ra, pb, rb, mk, ch->zx32, ch->w[ky], ch->w[3 + ky], half);
+      acc = qs8z_s2_row(acc, pa, ra, pb, rb, mk, ch->zx32, ch->w[ky], ch->w[3 + ky], half, plain);
     }
   }
   if (stride == 1 && !QS8Z_S1_MULLD) acc = qs8z_s1_madd(acc, x, ch);
@@ -182,23 +197,58 @@ QS8_INLINE void qs8z_plane(const size_t stride, const int sat, const int round, 
   /* bytes per row load: 16 (s1 vpmulld) or 32 per vector, half of it per
    * row when two rows share a vector */
   const ptrdiff_t nb = stride == 1 && QS8Z_S1_MULLD ? 16 : 32;
+  /* Output rows [lo, hi) read only rows inside the plane. */
+  size_t lo = (pad_top + stride - 1) / stride;
+  size_t hi = in_h + pad_top >= 3 ? (in_h + pad_top - 3) / stride + 1 : 0;
+  if (hi > out_h) hi = out_h;
+  if (lo > hi) lo = hi;
   if (out_w <= 8) { /* two output rows per vector */
     const ptrdiff_t s = -(ptrdiff_t)pad_left;
     for (int kx = 0; kx < 3; ++kx) mk[kx] = qs8z_lmask(s + kx, w, nb / 2);
     const uint32_t sm = (1u << out_w) - 1u;
-    for (size_t oy = 0; oy < out_h; oy += 2) {
-      qs8z_block(stride, sat, round, 1, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
+    size_t oy = 0;
+    for (; oy < lo; oy += 2) {
+      qs8z_block(stride, sat, round, 1, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
+    }
+    for (; oy + 1 < hi; oy += 2) {
+      qs8z_block(stride, sat, round, 1, 1, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
+    }
+    for (; oy < out_h; oy += 2) {
+      qs8z_block(stride, sat, round, 1, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
     }
     return;
   }
+  /* Plain loads: bytes read from a block's column s per input row (ext)
+   * and those its outputs use (used). */
+  const ptrdiff_t ext = stride == 2 ? 34 : QS8Z_S1_MULLD ? 18 : 32;
+  const ptrdiff_t used = stride == 2 ? 33 : 18;
   /* Column blocks outermost: their masks are computed once per plane. */
   for (size_t ox0 = 0; ox0 < out_w; ox0 += 16) {
     const ptrdiff_t s = (ptrdiff_t)(ox0 * stride) - (ptrdiff_t)pad_left;
     for (int kx = 0; kx < 3; ++kx) mk[kx] = qs8z_lmask(s + kx, w, nb);
     const size_t n = out_w - ox0 < 16 ? out_w - ox0 : 16;
     const uint32_t sm = (uint32_t)((1u << n) - 1u);
-    for (size_t oy = 0; oy < out_h; ++oy) {
-      qs8z_block(stride, sat, round, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    /* Rows [lo, phi) of a block whose used bytes lie inside the row also
+     * have all ext bytes of their last input row inside the plane. */
+    size_t phi = lo;
+    if (s >= 0 && s + used <= w && h * w - s - ext >= 0) {
+      const ptrdiff_t last = (h * w - s - ext) / w; /* last input row with a plain load */
+      phi = last + pt >= 2 ? (size_t)(last + pt - 2) / stride + 1 : 0;
+      if (phi > hi) phi = hi;
+      if (phi < lo) phi = lo;
+    }
+    size_t oy = 0;
+    for (; oy < lo; ++oy) {
+      qs8z_block(stride, sat, round, 0, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+    for (; oy < phi; ++oy) {
+      qs8z_block(stride, sat, round, 0, 2, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+    for (; oy < hi; ++oy) {
+      qs8z_block(stride, sat, round, 0, 1, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+    for (; oy < out_h; ++oy) {
+      qs8z_block(stride, sat, round, 0, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
     }
   }
 }
