@@ -41,7 +41,8 @@ QS8_INLINE qs8z_rq qs8z_row_params(int32_t mult, int32_t shift, const tsp_qs8_ou
 /* sat / round are per-row constants (see qs8_requant_avx2.h): callers
  * specialize on them once per row. Returns int32 in [min, max]. */
 QS8_INLINE __m512i qs8z_requant(__m512i acc, const qs8z_rq* p, const int sat, const int round) {
-  const __m512i x = _mm512_sllv_epi32(acc, p->left);
+  /* round without sat means shift < 0: no left shift */
+  const __m512i x = round && !sat ? acc : _mm512_sllv_epi32(acc, p->left);
   const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
   const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, p->mult), nudge);
   const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->mult), nudge);
