@@ -19,11 +19,19 @@
  * merged into the upper half by a second masked load, so 7-wide planes fill
  * 14 of 16 lanes.
  *
+ * Rows: output rows whose input rows all lie inside the plane take the
+ * block's column masks as they are (no per-row mask arithmetic); column
+ * blocks whose used bytes lie inside the row, and whose loads stay inside
+ * the plane, take plain loads (byte-masked loads cost more on Zen 5; a
+ * plain load into the next row would need a blend, which measured slower
+ * than the masked load on 7..28-wide planes).
+ *
  * Stride 1: each input row once as 32 bytes -> vpmovsxbw, then vpermw /
  * vpermt2w pair taps up as int16 (see qs8z_s1_madd): 5 vpmaddwd per 9 taps,
- * measured ~1.3x faster than vpmulld per tap (kept as QS8Z_S1_MULLD for the
- * benchmark). Stride 2: taps kx 0 and 1 of output i are
- * the adjacent bytes 2i, 2i+1, so 32 bytes at the block's first column,
+ * measured 1.1x (112 wide) to 1.5x (7 wide) faster than vpmulld per tap
+ * (kept as QS8Z_S1_MULLD for benchmarks/qs8_dwconv_bench.c). Stride 2: taps
+ * kx 0 and 1 of output i are the adjacent bytes 2i, 2i+1, so 32 bytes at the
+ * block's first column,
  * vpmovsxbw, are 16 int16 pairs for one vpmaddwd with (w0, w1); 32 bytes two
  * columns on give tap 2 with (w2, 0) (the odd bytes are multiplied by 0):
  * no deinterleave. Requantization: qs8_requant_avx512.h, per channel
@@ -73,8 +81,8 @@ typedef struct {
   __m256i zx32;
 } qs8z_ch;
 
-/* Accumulates the 3 taps of one input row, stride 1: b16 merges the masked
- * loads of both halves (half: lanes 8..15 from row pb at mask mb). */
+/* Stride 1 by vpmulld (QS8Z_S1_MULLD): the 3 taps of one input row, 16
+ * bytes at each tap's column (half: lanes 8..15 merged in from row pb). */
 QS8_INLINE __m512i qs8z_s1_row(__m512i acc, const int8_t* pa, uint32_t ra, const int8_t* pb,
                                uint32_t rb, const uint32_t* mk, __m128i vzx, const __m512i* w,
                                const int half, const int plain) {
@@ -218,8 +226,8 @@ QS8_INLINE void qs8z_plane(const size_t stride, const int sat, const int round, 
     }
     return;
   }
-  /* Plain loads: bytes read from a block's column s per input row (ext)
-   * and those its outputs use (used). */
+  /* Plain loads: bytes a block reads from column s of each input row (ext),
+   * and the first `used` of them, which its outputs use. */
   const ptrdiff_t ext = stride == 2 ? 34 : QS8Z_S1_MULLD ? 18 : 32;
   const ptrdiff_t used = stride == 2 ? 33 : 18;
   /* Column blocks outermost: their masks are computed once per plane. */
