@@ -90,9 +90,8 @@ static const kernel kKernels[] = {
     {"int8 avx512", TSP_ISA_AVX512, 0,
      {qs8_dwconv2d_chw_3x3s1__avx512, qs8_dwconv2d_chw_3x3s2__avx512}, {NULL, NULL}},
 #ifdef QS8_DW_BENCH_MULLD
-    /* stride 1 only: its stride 2 is the library kernel's */
-    {"avx512 mulld", TSP_ISA_AVX512, 0,
-     {qs8_dwconv2d_chw_3x3s1_mulld__avx512, qs8_dwconv2d_chw_3x3s2__avx512}, {NULL, NULL}},
+    /* stride 1 only (stride 2 has no vpmulld variant) */
+    {"avx512 mulld", TSP_ISA_AVX512, 0, {qs8_dwconv2d_chw_3x3s1_mulld__avx512, NULL}, {NULL, NULL}},
 #endif
     {"f32 avx512", TSP_ISA_AVX512, 1, {NULL, NULL},
      {f32_dwconv2d_chw_3x3s1__avx512, f32_dwconv2d_chw_3x3s2__avx512}},
@@ -113,6 +112,12 @@ typedef struct {
 } buffers;
 
 static size_t ld8(size_t spatial) { return (spatial + 63) / 64 * 64; }
+
+/* Whether kernel k has a version for group g's stride. */
+static int has(const kernel* k, const dw_group* g) {
+  const int si = g->stride == 1 ? 0 : 1;
+  return k->f32 ? k->f[si] != NULL : k->q[si] != NULL;
+}
 
 static double run(const kernel* k, const dw_group* g, const buffers* b) {
   const size_t out = (g->in + g->stride - 1) / g->stride;
@@ -166,7 +171,7 @@ int main(int argc, char** argv) {
   for (size_t r = 0; r < reps + 1; ++r) { /* repetition 0 warms up */
     for (size_t g = 0; g < NGROUPS; ++g) {
       for (size_t k = 0; k < NK; ++k) {
-        if (!ok[k]) continue;
+        if (!ok[k] || !has(&kKernels[k], &kGroups[g])) continue;
         const double s = run(&kKernels[k], &kGroups[g], &b);
         if (r > 0) t[(k * NGROUPS + g) * reps + r - 1] = s;
       }
@@ -181,7 +186,7 @@ int main(int argc, char** argv) {
   for (size_t g = 0; g < NGROUPS; ++g) {
     printf("%-24s", kGroups[g].name);
     for (size_t k = 0; k < NK; ++k) {
-      if (!ok[k]) {
+      if (!ok[k] || !has(&kKernels[k], &kGroups[g])) {
         printf("%14s", "-");
         continue;
       }
@@ -193,7 +198,9 @@ int main(int argc, char** argv) {
   }
   printf("%-24s", "total (13 layers)");
   for (size_t k = 0; k < NK; ++k) {
-    if (ok[k]) printf("%14.4f", total[k] * 1e3);
+    int all = ok[k];
+    for (size_t g = 0; g < NGROUPS; ++g) all = all && has(&kKernels[k], &kGroups[g]);
+    if (all) printf("%14.4f", total[k] * 1e3);
     else printf("%14s", "-");
   }
   printf("\n");
@@ -206,7 +213,7 @@ int main(int argc, char** argv) {
     run(&kKernels[0], gr, &b);
     memcpy(ref, b.out8, gr->channels * lo);
     for (size_t k = 1; k < NK; ++k) {
-      if (!ok[k] || kKernels[k].f32) continue;
+      if (!ok[k] || kKernels[k].f32 || !has(&kKernels[k], gr)) continue;
       memset(b.out8, 0, gr->channels * lo);
       run(&kKernels[k], gr, &b);
       for (size_t c = 0; c < gr->channels; ++c) {
