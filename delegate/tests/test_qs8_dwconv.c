@@ -38,15 +38,19 @@ typedef struct {
 } kernel_set;
 
 #if defined(TSP_TEST_X86)
-#define FNS(k)                                                                      \
+#define FNS(k) \
+  {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar, [TSP_ISA_AVX2] = qs8_dwconv2d_chw_##k##__avx2}
+/* kernels that also have an AVX-512 version */
+#define FNS512(k)                                                                            \
   {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar, [TSP_ISA_AVX2] = qs8_dwconv2d_chw_##k##__avx2, \
    [TSP_ISA_AVX512] = qs8_dwconv2d_chw_##k##__avx512}
 #else
 #define FNS(k) {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar}
+#define FNS512(k) FNS(k)
 #endif
 static const kernel_set kKernels[] = {
-    {"qs8 3x3s1", 1, FNS(3x3s1)},
-    {"qs8 3x3s2", 2, FNS(3x3s2)},
+    {"qs8 3x3s1", 1, FNS512(3x3s1)},
+    {"qs8 3x3s2", 2, FNS512(3x3s2)},
 };
 
 static int g_isa_ok[TSP_ISA_COUNT];
