@@ -85,11 +85,11 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
-    /* no AVX-512 int8 kernels yet: AVX-512 CPUs run the AVX2 ones */
+    /* int8: AVX-512 depthwise 3x3; the rest runs the AVX2 kernels */
     .qs8_spmm = {qs8_spmm_64x1__avx2, qs8_spmm_64x2__avx2, qs8_spmm_64x4__avx2},
     .qs8_spmm_tile = {64, 64, 64},
-    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
-    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx512,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx512,
 
     .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
     .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,

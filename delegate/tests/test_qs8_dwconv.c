@@ -1,7 +1,8 @@
 /* QS8 depthwise 3x3 and 5x5 CHW tests: the scalar reference against a
  * naive formula (unfolded zero point, 64-bit sums, requantization written
- * out from gemmlowp's definitions), every SIMD kernel against the scalar one,
- * bit-exact, on awkward shapes: plane sweeps, MobileNet squares, pads 0..2,
+ * out from gemmlowp's and ruy's definitions), every SIMD kernel against the
+ * scalar one, bit-exact, on awkward shapes: plane sweeps (1..9 x 1..40, and
+ * heights 10..20 at the widths around 8 and 16), MobileNet squares, pads 0..2,
  * TF SAME / VALID / explicit output sizes, zero points -128 / 0 / 127,
  * clamps, extreme weights and inputs, random multipliers / shifts in
  * TFLite's range (and a few outside it: INT32_MIN, huge biases).
@@ -13,6 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__) || defined(__APPLE__)
+#define QS8_TEST_GUARD_PAGES 1
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "dispatch.h"
 #include "test_util.h"
@@ -34,12 +40,17 @@ typedef struct {
 #if defined(TSP_TEST_X86)
 #define FNS(k) \
   {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar, [TSP_ISA_AVX2] = qs8_dwconv2d_chw_##k##__avx2}
+/* kernels that also have an AVX-512 version */
+#define FNS512(k)                                                                            \
+  {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar, [TSP_ISA_AVX2] = qs8_dwconv2d_chw_##k##__avx2, \
+   [TSP_ISA_AVX512] = qs8_dwconv2d_chw_##k##__avx512}
 #else
 #define FNS(k) {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar}
+#define FNS512(k) FNS(k)
 #endif
 static const kernel_set kKernels[] = {
-    {"qs8 3x3s1", 3, 1, FNS(3x3s1)},
-    {"qs8 3x3s2", 3, 2, FNS(3x3s2)},
+    {"qs8 3x3s1", 3, 1, FNS512(3x3s1)},
+    {"qs8 3x3s2", 3, 2, FNS512(3x3s2)},
     {"qs8 5x5s1", 5, 1, FNS(5x5s1)},
     {"qs8 5x5s2", 5, 2, FNS(5x5s2)},
 };
@@ -281,6 +292,36 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
       }
     }
   }
+  /* Taller planes (heights 10..20, odd and even) at the widths where the
+   * AVX-512 kernels change lane layout (two rows per vector up to 8 outputs,
+   * 16-column blocks above), pads 0 / 1, every output size. */
+  static const size_t tall_w[] = {1, 2, 7, 8, 9, 14, 15, 16, 17, 18, 28, 33};
+  for (size_t h = 10; h <= 20; ++h) {
+    for (size_t i = 0; i < sizeof tall_w / sizeof tall_w[0]; ++i) {
+      for (size_t p = 0; p <= 1; ++p) {
+        size_t oh[5], ow[5];
+        const size_t nh = out_sizes(h, p, ks->stride, ks->k, oh);
+        const size_t nw = out_sizes(tall_w[i], p, ks->stride, ks->k, ow);
+        for (size_t a = 0; a < nh; ++a) {
+          for (size_t b = 0; b < nw; ++b) {
+            const shape s = {h, tall_w[i], oh[a], ow[b], p, p};
+            const qparams qp = pick_q(counter++, rng);
+            check_shape_c(ks, &s, 1 + rng_below(rng, 3), &qp, rng);
+          }
+        }
+      }
+    }
+  }
+  /* Channel counts that are not multiples of 16 on the small MobileNet planes. */
+  static const size_t many_c[] = {17, 33};
+  for (size_t i = 0; i < 2; ++i) {
+    for (size_t in = 7; in <= 14; in += 7) {
+      const size_t out = (in + ks->stride - 1) / ks->stride;
+      const qparams qp = pick_q(counter++, rng);
+      const shape s = {in, in, out, out, ks->stride == 1 ? 1 : 0, ks->stride == 1 ? 1 : 0};
+      check_shape_c(ks, &s, many_c[i], &qp, rng);
+    }
+  }
   /* Wider rows around multiples of 8 and 16. */
   static const size_t wide[] = {47, 48, 49, 63, 64, 65, 111, 112, 113};
   for (size_t i = 0; i < sizeof wide / sizeof wide[0]; ++i) {
@@ -334,6 +375,60 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
   }
 }
 
+#ifdef QS8_TEST_GUARD_PAGES
+/* The input right after / right before an inaccessible page, so that any
+ * read before the first plane or past the last one faults, whatever the
+ * sanitizer instruments (masked loads are not instrumented by every
+ * compiler). Outputs are checked against the scalar kernel. */
+static void test_guard_pages(const kernel_set* ks, tsp_rng* rng) {
+  static const shape shapes[] = {
+      {7, 7, 7, 7, 1, 1},    {7, 7, 4, 4, 0, 0},    {14, 14, 14, 14, 1, 1}, {14, 14, 7, 7, 0, 0},
+      {1, 1, 1, 1, 1, 1},    {3, 5, 3, 5, 1, 1},    {5, 17, 5, 17, 1, 1},   {4, 33, 2, 17, 1, 1},
+      {9, 16, 8, 16, 0, 0},  {2, 40, 2, 40, 1, 1},  {6, 9, 3, 5, 1, 1},     {8, 8, 8, 8, 2, 2},
+  };
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
+    const shape* sh = &shapes[i];
+    const size_t channels = 3, n_in = sh->in_h * sh->in_w, n_out = sh->out_h * sh->out_w;
+    const size_t in_size = channels * n_in, span = (in_size + page - 1) / page * page;
+    uint8_t* base = mmap(NULL, span + 2 * page, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) continue;
+    mprotect(base, page, PROT_NONE);
+    mprotect(base + page + span, page, PROT_NONE);
+    int8_t w[25 * 3];
+    int32_t bias[3], mult[3], shift[3];
+    for (size_t k = 0; k < ks->k * ks->k * channels; ++k) w[k] = rng_i8(rng);
+    for (size_t c = 0; c < channels; ++c) {
+      bias[c] = (int32_t)rng_below(rng, 2001) - 1000;
+      if (tsp_qs8_quantize_multiplier(0.01 + 0.001 * (double)c, &mult[c], &shift[c]) != 0) abort();
+    }
+    const tsp_qs8_output q = {-3, -128, 127, 0};
+    int8_t ref[3 * 64 * 64], got[3 * 64 * 64];
+    for (int at_end = 0; at_end <= 1; ++at_end) {
+      int8_t* in = (int8_t*)(base + page + (at_end ? span - in_size : 0));
+      for (size_t k = 0; k < in_size; ++k) in[k] = rng_i8(rng);
+      ks->fn[TSP_ISA_SCALAR](channels, sh->in_h, sh->in_w, sh->out_h, sh->out_w, sh->pad_top,
+                             sh->pad_left, in, n_in, w, bias, mult, shift, 5, &q, ref, n_out);
+      for (int isa = TSP_ISA_SCALAR + 1; isa < TSP_ISA_COUNT; ++isa) {
+        if (!g_isa_ok[isa] || ks->fn[isa] == NULL) continue;
+        memset(got, 0x5A, sizeof got);
+        ks->fn[isa](channels, sh->in_h, sh->in_w, sh->out_h, sh->out_w, sh->pad_top,
+                    sh->pad_left, in, n_in, w, bias, mult, shift, 5, &q, got, n_out);
+        const int ok = memcmp(got, ref, channels * n_out) == 0 &&
+                       (unsigned char)got[channels * n_out] == 0x5A;
+        if (!ok) {
+          fprintf(stderr, "%s %s: guard-page shape %zu (%zux%zu) at_end %d mismatch\n", ks->name,
+                  tsp_isa_name((tsp_isa)isa), i, sh->in_h, sh->in_w, at_end);
+        }
+        test_record(ok);
+      }
+    }
+    munmap(base, span + 2 * page);
+  }
+}
+#endif
+
 int main(void) {
   for (int i = 0; i < TSP_ISA_COUNT; ++i) {
     g_isa_ok[i] = tsp_isa_supported((tsp_isa)i);
@@ -345,5 +440,10 @@ int main(void) {
   tsp_rng rng;
   rng_seed(&rng, 13);
   for (size_t k = 0; k < sizeof kKernels / sizeof kKernels[0]; ++k) test_kernel(&kKernels[k], &rng);
+#ifdef QS8_TEST_GUARD_PAGES
+  for (size_t k = 0; k < sizeof kKernels / sizeof kKernels[0]; ++k) {
+    test_guard_pages(&kKernels[k], &rng);
+  }
+#endif
   return test_summary();
 }
