@@ -1,0 +1,87 @@
+/* AVX-512 int8 requantization, 16 int32 lanes at a time, bit-exact with
+ * tsp_qs8_requantize (qs8_requant.h): the AVX2 version (qs8_requant_avx2.h)
+ * on zmm, with k-masks where AVX2 used all-ones vectors. Include only from
+ * files compiled with -mavx512f -mavx512bw (and -mavx512vl for the masked
+ * 256-bit stores).
+ *
+ * Per vector of 16 accumulators, qs8_requant512 does:
+ *   - left shift: vpsllvd (wraps like the scalar);
+ *   - SaturatingRoundingDoublingHighMul as floor((ab + 2^30) / 2^31) (see
+ *     qs8_requant_avx2.h for why that equals gemmlowp's nudge and truncating
+ *     division): vpmuldq on even and odd lanes, + 2^30, bits 31..62 picked
+ *     by 64-bit shifts and a masked dword blend; the one overflow
+ *     (a == b == INT32_MIN, which gives 0x80000000) is replaced by INT32_MAX
+ *     under a compare mask, only in rows whose multiplier is INT32_MIN;
+ *   - RoundingDivideByPOT: (x >> e) + (x & mask > (mask >> 1) + (x < 0)).
+ * The clamp, zero point and narrowing to int8 are done on two vectors at
+ * once after vpackssdw (qs8_pack_clamp512): int16 saturation is monotone and
+ * the clamp bounds min - zy, max - zy lie in [-255, 255], so saturating to
+ * int16 first and clamping after gives the same value as clamping the int32;
+ * the zero-point add then stays in [min, max] (no int16 wrap). */
+#ifndef TFLITE_SPARSE_QS8_REQUANT_AVX512_H_
+#define TFLITE_SPARSE_QS8_REQUANT_AVX512_H_
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qs8_requant.h"
+
+#ifndef QS8_INLINE
+#define QS8_INLINE static inline __attribute__((always_inline))
+#endif
+
+/* Broadcast constants of one output channel. */
+typedef struct {
+  __m512i mult, left, right, mask, half;
+  __m512i lo, hi, zp; /* int16 lanes: min - zy, max - zy, zy */
+} qs8_rq512;
+
+QS8_INLINE qs8_rq512 qs8_row_params512(int32_t mult, int32_t shift, const tsp_qs8_output* q) {
+  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t mask = (int32_t)((INT64_C(1) << right) - 1);
+  qs8_rq512 p;
+  p.mult = _mm512_set1_epi32(mult);
+  p.left = _mm512_set1_epi32(left);
+  p.right = _mm512_set1_epi32(right);
+  p.mask = _mm512_set1_epi32(mask);
+  p.half = _mm512_set1_epi32(mask >> 1);
+  p.lo = _mm512_set1_epi16((int16_t)(q->min - q->zero_point));
+  p.hi = _mm512_set1_epi16((int16_t)(q->max - q->zero_point));
+  p.zp = _mm512_set1_epi16((int16_t)q->zero_point);
+  return p;
+}
+
+/* MultiplyByQuantizedMultiplier of 16 lanes (no zero point, no clamp).
+ * sat: the row's multiplier is INT32_MIN; left / round: the row's shift is
+ * > 0 / < 0. All three are per-row constants, so callers branch per row. */
+QS8_INLINE __m512i qs8_requant512(__m512i acc, const qs8_rq512* p, const int sat, const int left,
+                                  const int round) {
+  const __m512i x = left ? _mm512_sllv_epi32(acc, p->left) : acc;
+  const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
+  const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, p->mult), nudge);
+  const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->mult), nudge);
+  __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(even, 31),
+                                      _mm512_slli_epi64(odd, 1));
+  if (sat) {
+    h = _mm512_mask_mov_epi32(h, _mm512_cmpeq_epi32_mask(x, p->mult), _mm512_set1_epi32(INT32_MAX));
+  }
+  if (round) {
+    const __m512i rem = _mm512_and_si512(h, p->mask);
+    const __m512i thr = _mm512_sub_epi32(p->half, _mm512_srai_epi32(h, 31)); /* + (h < 0) */
+    const __mmask16 up = _mm512_cmpgt_epi32_mask(rem, thr);
+    h = _mm512_srav_epi32(h, p->right);
+    h = _mm512_mask_sub_epi32(h, up, h, _mm512_set1_epi32(-1));
+  }
+  return h;
+}
+
+/* Two requantized vectors a, b to int16 (vpackssdw interleaves their
+ * 128-bit lanes: a0 b0 a1 b1 ...), clamped and offset by zy. */
+QS8_INLINE __m512i qs8_pack_clamp512(__m512i a, __m512i b, const qs8_rq512* p) {
+  __m512i w = _mm512_packs_epi32(a, b);
+  w = _mm512_min_epi16(_mm512_max_epi16(w, p->lo), p->hi);
+  return _mm512_add_epi16(w, p->zp);
+}
+
+#endif /* TFLITE_SPARSE_QS8_REQUANT_AVX512_H_ */
