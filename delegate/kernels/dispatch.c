@@ -85,9 +85,44 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
-    /* no AVX-512 int8 kernels yet: AVX-512 CPUs run the AVX2 ones */
-    .qs8_spmm = {qs8_spmm_64x1__avx2, qs8_spmm_64x2__avx2, qs8_spmm_64x4__avx2},
-    .qs8_spmm_tile = {64, 64, 64},
+    .qs8_spmm = {qs8_spmm_128x1__avx512, qs8_spmm_128x2__avx512, qs8_spmm_128x4__avx512},
+    .qs8_spmm_tile = {128, 128, 128},
+    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
+    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
+
+    .qs8_dwconv5x5s1 = NULL,
+    .qs8_dwconv5x5s2 = NULL,
+
+    .qs8_conv3x3s2c3 = NULL,
+
+    .qs8_gavgpool = NULL,
+
+    .fma_peak = f32_fma_peak__avx512,
+    .lanes = 16,
+};
+
+/* kAvx512Table with the AVX512-VNNI int8 SpMM kernels (vpdpwssd, same
+ * pairs stream and tiles). VNNI is not a tsp_isa of its own (options, the
+ * Python API and the tests name ISAs "avx512"): tsp_kernels(TSP_ISA_AVX512)
+ * returns this table when the CPU also has avx512vnni. Keep every other
+ * entry identical to kAvx512Table's: an entry filled there must be filled
+ * here too. */
+static const tsp_kernel_table kAvx512VnniTable = {
+    .isa = TSP_ISA_AVX512,
+    .name = "avx512+vnni",
+    .spmm = {SPMM_ROW(avx512, 16, 32, 64, 1), SPMM_ROW(avx512, 16, 32, 64, 2),
+             SPMM_ROW(avx512, 16, 32, 64, 4)},
+    .spmm_tile = {{16, 32, 64}, {16, 32, 64}, {16, 32, 64}},
+    .dwconv3x3s1 = f32_dwconv2d_chw_3x3s1__avx512,
+    .dwconv3x3s2 = f32_dwconv2d_chw_3x3s2__avx512,
+    .dwconv5x5s1 = f32_dwconv2d_chw_5x5s1__avx512,
+    .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__avx512,
+    .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
+    .gavgpool = f32_gavgpool_chw__avx512,
+    ELEMENTWISE(avx512),
+    .qs8_spmm = {qs8_spmm_128x1__avx512vnni, qs8_spmm_128x2__avx512vnni,
+                 qs8_spmm_128x4__avx512vnni},
+    .qs8_spmm_tile = {128, 128, 128},
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
@@ -193,6 +228,7 @@ const tsp_kernel_table* tsp_kernels(tsp_isa isa) {
     case TSP_ISA_AVX2:
       return &kAvx2Table;
     case TSP_ISA_AVX512:
+      if (__builtin_cpu_supports("avx512vnni")) return &kAvx512VnniTable; /* see its comment */
       return &kAvx512Table;
 #endif
 #if defined(__aarch64__)

@@ -434,6 +434,36 @@ static void test_pack_errors(void) {
   EXPECT(p.values == NULL && p.bias == NULL);
 }
 
+/* The kernel tables hand out kernels this file tests, each with its tile,
+ * and the VNNI ones exactly when the CPU has VNNI. */
+static void test_dispatch(const int* isa_ok) {
+  for (int i = 0; i < TSP_ISA_COUNT; ++i) {
+    const tsp_kernel_table* t = tsp_kernels((tsp_isa)i);
+    if (!isa_ok[i]) {
+      EXPECT(t == NULL);
+      continue;
+    }
+    EXPECT(t != NULL && t->isa == (tsp_isa)i);
+    if (t == NULL) continue;
+    for (int b = 0; b < 3; ++b) {
+      const qs8_kernel* k = NULL;
+      for (size_t j = 0; j < NUM_KERNELS; ++j) {
+        if (kKernels[j].fn == t->qs8_spmm[b]) k = &kKernels[j];
+      }
+      if (t->qs8_spmm[b] == qs8_spmm__scalar) {
+        EXPECT(i == TSP_ISA_SCALAR && t->qs8_spmm_tile[b] == 1);
+        continue;
+      }
+      EXPECT(k != NULL && k->block == (1u << b) && k->isa == (tsp_isa)i);
+      if (k == NULL) continue;
+      size_t tile = 0; /* the name's column count */
+      sscanf(k->name, "qs8_spmm_%zux", &tile);
+      EXPECT(tile == t->qs8_spmm_tile[b]);
+      if (i == TSP_ISA_AVX512) EXPECT(k->vnni == g_vnni);
+    }
+  }
+}
+
 int main(void) {
   int isa_ok[TSP_ISA_COUNT];
   for (int i = 0; i < TSP_ISA_COUNT; ++i) {
@@ -449,6 +479,7 @@ int main(void) {
   test_quantize_multiplier();
   test_pack_errors();
   test_saturation(isa_ok);
+  test_dispatch(isa_ok);
   test_column_sweep(isa_ok);
   test_kernels(isa_ok);
   return test_summary();

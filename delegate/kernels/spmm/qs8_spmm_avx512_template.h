@@ -168,7 +168,6 @@ QS8_INLINE const int8_t* qs8_group512(const int nu, const int rows, const int ma
                                       size_t output_stride, const tsp_qs8_output* q) {
   const int ru = QS8_RU(nu, rows);
   const int8_t* next = in;
-#pragma GCC unroll 2
   for (int p = 0; p < nu / ru; ++p) {
     next = qs8_subgroup512(ru, rows, masked && p == nu / ru - 1, m, count, *vals_io, *diffs_io,
                            in + 32 * ru * p, w, row0, out + 32 * ru * p, output_stride, q);
