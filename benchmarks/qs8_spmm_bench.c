@@ -1,10 +1,11 @@
 /* QS8 SpMM benchmark: MobileNet v1 1.0 (224x224)'s 13 pointwise layers at 90%
- * sparsity, one thread, output-channel blocks 1 and 4: the int8 AVX2,
- * AVX-512 and AVX-512 VNNI kernels against the f32 AVX2 and AVX-512 kernels
- * (tsp_spmm_select's pick) on the same sparsity pattern; the AVX-512 ones
- * only where the CPU has them. Optionally also the int8 template's other multiply scheme
- * (vpmulld per non-zero instead of vpmaddwd per pair), which is how the
- * scheme of qs8_spmm_avx2_template.h was chosen.
+ * sparsity, one thread, output-channel blocks 1, 2 and 4: the int8 AVX2,
+ * AVX-512 and AVX-512 VNNI kernels (64- and 128-column tiles) against the
+ * f32 AVX2 and AVX-512 kernels (tsp_spmm_select's pick) on the same sparsity
+ * pattern; AVX-512 and VNNI rows only where the CPU has them. Optionally also
+ * the AVX2 template's other multiply scheme (vpmulld per non-zero instead of
+ * vpmaddwd per pair, blocks 1 and 4), which is how the scheme of
+ * qs8_spmm_avx2_template.h was chosen. Results: qs8_spmm_avx512_template.h.
  *
  * Build (from the repository root; the top level does not add benchmarks/):
  *   cmake -S . -B build/dev && cmake --build build/dev --target tsp_kernels
@@ -19,9 +20,10 @@
  *   calls the kernels (49 and 196 columns leave masked remainders);
  *   "layers" adds a per-layer table of medians (ms).
  *
- * Weights: block 1 unstructured (each weight zero with p = 0.9), block 4
- * whole 4 x 1 tiles zeroed with p = 0.9; the int8 and f32 matrices share the
- * pattern. Rows are padded to ld = round_up(H*W, 16) elements, nc = ld.
+ * Weights: block 1 unstructured (each weight zero with p = 0.9), blocks 2
+ * and 4 whole 2 x 1 / 4 x 1 tiles zeroed with p = 0.9; the int8 and f32 matrices share the
+ * pattern. Rows are padded to ld = round_up(H*W, 16) elements; nc = ld, or
+ * H*W with "hw".
  * Network order: each layer's input is read just before its call (as the
  * depthwise conv that produces it would have written it). Variants are
  * interleaved in one process; the table shows medians over runs. GOPS counts

@@ -26,10 +26,11 @@
  * (2 shuffles per zmm of pairs) costs fewer shuffles than the AVX2 order
  * (byte interleave, then widen the halves: 4 per zmm).
  *
- * Remainders: a 128 tile falls back to 64 then 32 columns, and the last
- * 1..31 columns run one masked unit (vmovdqu8 loads and stores under a k-mask
- * touch no byte at or past nc, so e.g. 49 = 32 + 17 and 196 = 3 * 64 + 4
- * need no scalar code).
+ * Remainders: the last nc % tile columns run as one narrower tile of
+ * ceil(rem / 32) units whose last unit is masked (vmovdqu8 loads and stores
+ * under a k-mask touch no byte at or past nc), so e.g. 49 = 2 units (32 + 17)
+ * and 196 = 128 + 3 units (32 + 32 + 4) need no scalar code and no second
+ * walk over the weights at blocks 1 and 2.
  *
  * Register tile: at most 16 accumulators (zmm0-15), leaving 16 registers
  * for the widened pairs and the weight broadcasts; 128x4 (32) walks each
@@ -166,21 +167,25 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
   return in;
 }
 
-/* One output group over nu units of columns, in 1 or 2 register passes. */
+/* One output group over nu units of columns (1..4, the last one masked when
+ * `masked`), in 1 or 2 register passes (ru >= 2 units a pass, nu <= 4). */
 QS8_INLINE const int8_t* qs8_group512(const int nu, const int rows, const int masked, __mmask32 m,
                                       uint32_t count, const int32_t** vals_io,
                                       const int32_t** diffs_io, const int8_t* in,
                                       const tsp_qs8_spmm_weights* w, uint32_t row0, int8_t* out,
                                       size_t output_stride, const tsp_qs8_output* q) {
   const int ru = QS8_RU(nu, rows);
-  const int8_t* next = in;
-  for (int p = 0; p < nu / ru; ++p) {
-    next = qs8_subgroup512(ru, rows, masked && p == nu / ru - 1, m, count, *vals_io, *diffs_io,
-                           in + 32 * ru * p, w, row0, out + 32 * ru * p, output_stride, q);
+  const int n0 = nu < ru ? nu : ru; /* units of the first pass */
+  const int8_t* next = qs8_subgroup512(n0, rows, masked && n0 == nu, m, count, *vals_io,
+                                       *diffs_io, in, w, row0, out, output_stride, q);
+  if (nu > n0) {
+    next = qs8_subgroup512(nu - n0, rows, masked, m, count, *vals_io, *diffs_io, in + 32 * n0, w,
+                           row0, out + 32 * n0, output_stride, q);
+    next -= 32 * n0; /* that pass's input pointer started 32 * n0 columns in */
   }
   *vals_io += (size_t)(count + 1) / 2 * rows;
   *diffs_io += count;
-  return next - 32 * (nu - ru);
+  return next;
 }
 
 QS8_INLINE void qs8_columns512(const int nu, const int block, const int masked, __mmask32 m,
@@ -206,45 +211,48 @@ QS8_INLINE void qs8_columns512(const int nu, const int block, const int masked, 
   }
 }
 
-/* Out-of-line instances, one per column width the entry point needs. */
+/* Out-of-line instances, one per column width the entry point needs: the
+ * full tile, and 1..tile/32 units with the last one masked for the
+ * remainder, so a remainder walks the non-zeros once (rows <= 2) where
+ * halving the tile (e.g. 49 = 32 + 17) would walk them once per piece. */
+#define QS8_COLUMNS(name, nu, masked)                                                        \
+  static void name(__mmask32 m, size_t col, const tsp_qs8_spmm_weights* w,                \
+                   const int8_t* input, int8_t* output, size_t output_stride,             \
+                   const tsp_qs8_output* q) {                                               \
+    qs8_columns512(nu, QS8_B, masked, m, col, w, input, output, output_stride, q);         \
+  }
+QS8_COLUMNS(qs8_columns512_full, QS8_TILE / 32, 0)
+QS8_COLUMNS(qs8_columns512_masked1, 1, 1)
+QS8_COLUMNS(qs8_columns512_masked2, 2, 1)
 #if QS8_TILE == 128
-static void qs8_columns512_4(size_t col, const tsp_qs8_spmm_weights* w, const int8_t* input,
-                             int8_t* output, size_t output_stride, const tsp_qs8_output* q) {
-  qs8_columns512(4, QS8_B, 0, 0, col, w, input, output, output_stride, q);
-}
+QS8_COLUMNS(qs8_columns512_masked3, 3, 1)
+QS8_COLUMNS(qs8_columns512_masked4, 4, 1)
 #endif
-static void qs8_columns512_2(size_t col, const tsp_qs8_spmm_weights* w, const int8_t* input,
-                             int8_t* output, size_t output_stride, const tsp_qs8_output* q) {
-  qs8_columns512(2, QS8_B, 0, 0, col, w, input, output, output_stride, q);
-}
-static void qs8_columns512_1(size_t col, const tsp_qs8_spmm_weights* w, const int8_t* input,
-                             int8_t* output, size_t output_stride, const tsp_qs8_output* q) {
-  qs8_columns512(1, QS8_B, 0, 0, col, w, input, output, output_stride, q);
-}
-static void qs8_columns512_masked(__mmask32 m, size_t col, const tsp_qs8_spmm_weights* w,
-                                  const int8_t* input, int8_t* output, size_t output_stride,
-                                  const tsp_qs8_output* q) {
-  qs8_columns512(1, QS8_B, 1, m, col, w, input, output, output_stride, q);
-}
 
 void QS8_NAME(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input, int8_t* output,
               size_t output_stride, const tsp_qs8_output* q) {
   size_t col = 0;
+  for (; col + QS8_TILE <= nc; col += QS8_TILE) {
+    qs8_columns512_full(0, col, w, input, output, output_stride, q);
+  }
+  const size_t rem = nc - col; /* 0 .. QS8_TILE - 1 */
+  if (rem == 0) return;
+  /* The last unit's columns: 1..32 (all 32 when rem is a multiple of 32). */
+  const __mmask32 m = (__mmask32)((UINT64_C(1) << ((rem - 1) % 32 + 1)) - 1);
+  switch ((rem + 31) / 32) {
+    case 1:
+      qs8_columns512_masked1(m, col, w, input, output, output_stride, q);
+      break;
+    case 2:
+      qs8_columns512_masked2(m, col, w, input, output, output_stride, q);
+      break;
 #if QS8_TILE == 128
-  for (; col + 128 <= nc; col += 128) qs8_columns512_4(col, w, input, output, output_stride, q);
-  if (nc - col >= 64) {
-    qs8_columns512_2(col, w, input, output, output_stride, q);
-    col += 64;
-  }
-#else
-  for (; col + 64 <= nc; col += 64) qs8_columns512_2(col, w, input, output, output_stride, q);
+    case 3:
+      qs8_columns512_masked3(m, col, w, input, output, output_stride, q);
+      break;
+    default:
+      qs8_columns512_masked4(m, col, w, input, output, output_stride, q);
+      break;
 #endif
-  if (nc - col >= 32) {
-    qs8_columns512_1(col, w, input, output, output_stride, q);
-    col += 32;
-  }
-  if (nc != col) {
-    const __mmask32 m = (__mmask32)((UINT64_C(1) << (nc - col)) - 1);
-    qs8_columns512_masked(m, col, w, input, output, output_stride, q);
   }
 }
