@@ -436,33 +436,7 @@ def test_prune_preserving_qat_model_converts_without_representative_data():
     assert all(layer.sparsity >= SPARSITY - 0.01 for layer in encoded.values())
 
 
-# --------------------------------------------------------------- delegate
-
-
-def _delegate_built() -> bool:
-    import tflite_sparse
-
-    try:
-        tflite_sparse.delegate_path()
-    except FileNotFoundError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _delegate_built(), reason="the delegate library is not built")
-@pytest.mark.parametrize("runtime", RUNTIMES)
-def test_delegate_leaves_int8_models_to_tflite(runtime, tmp_path):
-    import tflite_sparse
-
-    data = sparse_result().data
-    path = helpers.write(tmp_path, "int8_sparse.tflite", data)
-    interpreter = tflite_sparse.Interpreter(path, runtime=runtime)
-    x = _input(data)
-    got = helpers.run(interpreter, x)
-    report = tflite_sparse.delegate_report(interpreter)
-    assert not [n for p in report.get("partitions", []) for n in p.get("nodes", [])], report
-    want = _run(runtime, data, x, True)  # stock with its default delegates, as the delegate leaves it
-    np.testing.assert_array_equal(got, want)
+# The delegate on these files: tests/test_delegate_int8.py.
 
 
 def test_saved_model_input_and_oneshot_pruning_of_int8_weights(tmp_path):

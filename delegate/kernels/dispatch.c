@@ -31,12 +31,12 @@ static const tsp_kernel_table kScalarTable = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__scalar,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__scalar,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__scalar,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__scalar,
 
     .fma_peak = f32_fma_peak__scalar,
     .lanes = 1,
@@ -61,12 +61,12 @@ static const tsp_kernel_table kAvx2Table = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__avx2,
 
     .fma_peak = f32_fma_peak__avx2,
     .lanes = 8,
@@ -90,52 +90,35 @@ static const tsp_kernel_table kAvx512Table = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
-    .qs8_gavgpool = NULL,
-
-    .fma_peak = f32_fma_peak__avx512,
-    .lanes = 16,
-};
-
-/* kAvx512Table with the AVX512-VNNI int8 SpMM kernels (vpdpwssd, same
- * pairs stream and tiles). VNNI is not a tsp_isa of its own (options, the
- * Python API and the tests name ISAs "avx512"): tsp_kernels(TSP_ISA_AVX512)
- * returns this table when the CPU also has avx512vnni. Keep every other
- * entry identical to kAvx512Table's: an entry filled there must be filled
- * here too. */
-static const tsp_kernel_table kAvx512VnniTable = {
-    .isa = TSP_ISA_AVX512,
-    .name = "avx512+vnni",
-    .spmm = {SPMM_ROW(avx512, 16, 32, 64, 1), SPMM_ROW(avx512, 16, 32, 64, 2),
-             SPMM_ROW(avx512, 16, 32, 64, 4)},
-    .spmm_tile = {{16, 32, 64}, {16, 32, 64}, {16, 32, 64}},
-    .dwconv3x3s1 = f32_dwconv2d_chw_3x3s1__avx512,
-    .dwconv3x3s2 = f32_dwconv2d_chw_3x3s2__avx512,
-    .dwconv5x5s1 = f32_dwconv2d_chw_5x5s1__avx512,
-    .dwconv5x5s2 = f32_dwconv2d_chw_5x5s2__avx512,
-    .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
-    .gavgpool = f32_gavgpool_chw__avx512,
-    ELEMENTWISE(avx512),
-    .qs8_spmm = {qs8_spmm_128x1__avx512vnni, qs8_spmm_128x2__avx512vnni,
-                 qs8_spmm_128x4__avx512vnni},
-    .qs8_spmm_tile = {128, 128, 128},
-    .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
-    .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
-
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
-
-    .qs8_conv3x3s2c3 = NULL,
-
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__avx2,
 
     .fma_peak = f32_fma_peak__avx512,
     .lanes = 16,
 };
+
+/* kAvx512Table with the AVX512-VNNI int8 SpMM kernels (vpdpwssd on the same
+ * pairs stream, same tiles), returned by tsp_kernels(TSP_ISA_AVX512) when the
+ * CPU also has avx512vnni: VNNI is not a tsp_isa of its own (options, the
+ * Python API and the tests name ISAs "avx512"). It is copied from
+ * kAvx512Table once at load, not written out as a second literal, so an
+ * entry filled in kAvx512Table cannot be missed here: a duplicated literal
+ * was mis-merged on the first merge of main (git put main's new
+ * kAvx512Table entries into the copy and left NULLs in the original).
+ * Written only by this constructor, before any tsp_kernels call. */
+static tsp_kernel_table kAvx512VnniTable;
+
+__attribute__((constructor)) static void tsp_init_avx512_vnni_table(void) {
+  kAvx512VnniTable = kAvx512Table;
+  kAvx512VnniTable.name = "avx512+vnni";
+  kAvx512VnniTable.qs8_spmm[0] = qs8_spmm_128x1__avx512vnni;
+  kAvx512VnniTable.qs8_spmm[1] = qs8_spmm_128x2__avx512vnni;
+  kAvx512VnniTable.qs8_spmm[2] = qs8_spmm_128x4__avx512vnni;
+}
 #endif
 
 #if defined(__aarch64__)
@@ -160,12 +143,12 @@ static const tsp_kernel_table kNeonTable = {
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__scalar,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__scalar,
 
-    .qs8_dwconv5x5s1 = NULL,
-    .qs8_dwconv5x5s2 = NULL,
+    .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__scalar,
+    .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__scalar,
 
-    .qs8_conv3x3s2c3 = NULL,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__neon,
 
-    .qs8_gavgpool = NULL,
+    .qs8_gavgpool = qs8_gavgpool_chw__scalar,
 
     .fma_peak = f32_fma_peak__neon,
     .lanes = 4,

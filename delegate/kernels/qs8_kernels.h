@@ -37,7 +37,7 @@ typedef void (*tsp_qs8_conv_hwc2chw_fn)(size_t in_h, size_t in_w, size_t out_h, 
                                         int8_t* output, size_t output_stride,
                                         const tsp_qs8_output* out_params);
 
-/* Global average pool over H,W (TFLite's int8 MEAN, keepdims, axes {1,2}):
+/* Global average pool over H,W (TFLite's int8 MEAN, axes {1,2}, keepdims or not):
  * output[c] from the `spatial` first int8 of channel c (rows ld bytes
  * apart). The params (gavgpool/qs8_gavgpool.h) hold what TFLite derives
  * from the scales, zero points and the element count. */

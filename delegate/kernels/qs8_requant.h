@@ -62,4 +62,34 @@ static inline int8_t tsp_qs8_requantize(int32_t acc, int32_t multiplier, int32_t
   return (int8_t)(y > q->max ? q->max : y);
 }
 
+/* ---- the convolutions' variant ----
+ * TFLite's int8 CONV_2D and FULLY_CONNECTED multiply through ruy, whose
+ * multiplier differs from the one above in its last step: after the same
+ * SaturatingRoundingDoublingHighMul, ruy shifts right rounding to nearest
+ * with ties toward +infinity (ARM's srshl), where gemmlowp's
+ * RoundingDivideByPOT sends ties away from zero. The two differ only on
+ * negative ties, e.g. -70.5 -> -70 (ruy) vs -71. Measured against stock
+ * TFLite 2.21 / LiteRT 2.3 builtin kernels on a linear (no activation) 1x1
+ * conv: ruy's form matched all 4096 outputs, gemmlowp's missed 8 ties. The
+ * depthwise conv (TFLite's own kernel) keeps gemmlowp's. */
+
+/* x / 2^e rounded to nearest, ties toward +infinity, e in [0, 31]: the
+ * floor of x / 2^e plus bit e - 1 of x (no overflow near INT32_MAX). */
+static inline int32_t tsp_qs8_rshift_up(int32_t x, int32_t e) {
+  return e == 0 ? x : (x >> e) + ((x >> (e - 1)) & 1);
+}
+
+static inline int32_t tsp_qs8_mbqm_conv(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = (int32_t)((uint32_t)acc << left); /* wraps, like ruy */
+  return tsp_qs8_rshift_up(tsp_qs8_srdhm(shifted, multiplier), right);
+}
+
+static inline int8_t tsp_qs8_requantize_conv(int32_t acc, int32_t multiplier, int32_t shift,
+                                             const tsp_qs8_output* q) {
+  int64_t y = (int64_t)tsp_qs8_mbqm_conv(acc, multiplier, shift) + q->zero_point;
+  y = y < q->min ? q->min : y;
+  return (int8_t)(y > q->max ? q->max : y);
+}
+
 #endif /* TFLITE_SPARSE_QS8_REQUANT_H_ */

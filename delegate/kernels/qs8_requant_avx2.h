@@ -32,7 +32,7 @@
 
 /* ---- requantization of one vector for one row ---- */
 typedef struct {
-  __m256i mult, left, right, mask, half, lo, hi, zp;
+  __m256i mult, left, right, right_m1, round_bit, mask, half, lo, hi, zp;
 } qs8_rq;
 
 QS8_INLINE qs8_rq qs8_row_params(int32_t mult, int32_t shift, const tsp_qs8_output* q) {
@@ -42,6 +42,8 @@ QS8_INLINE qs8_rq qs8_row_params(int32_t mult, int32_t shift, const tsp_qs8_outp
   p.mult = _mm256_set1_epi32(mult);
   p.left = _mm256_set1_epi32(left);
   p.right = _mm256_set1_epi32(right);
+  p.right_m1 = _mm256_set1_epi32(right > 0 ? right - 1 : 0);
+  p.round_bit = _mm256_set1_epi32(right > 0 ? 1 : 0); /* callers may round with right == 0 */
   p.mask = _mm256_set1_epi32(mask);
   p.half = _mm256_set1_epi32(mask >> 1);
   p.lo = _mm256_set1_epi32(q->min - q->zero_point);
@@ -53,20 +55,41 @@ QS8_INLINE qs8_rq qs8_row_params(int32_t mult, int32_t shift, const tsp_qs8_outp
 /* sat: the row's multiplier is INT32_MIN (the only one with which the
  * high-mul can overflow); round: its right shift is non-zero. Both are
  * per-row constants, so the callers branch once per row, not per vector. */
-QS8_INLINE __m256i qs8_requant(__m256i acc, const qs8_rq* p, const int sat, const int round) {
+/* acc * 2^left (wrapping), then SaturatingRoundingDoublingHighMul. */
+QS8_INLINE __m256i qs8_high_mul(__m256i acc, const qs8_rq* p, const int sat) {
   const __m256i x = _mm256_sllv_epi32(acc, p->left);
   const __m256i nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
   const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, p->mult), nudge);
   const __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), p->mult), nudge);
   __m256i h = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
   if (sat) h = _mm256_xor_si256(h, _mm256_cmpeq_epi32(x, p->mult));
+  return h;
+}
+
+QS8_INLINE __m256i qs8_clamp_zp(__m256i h, const qs8_rq* p) {
+  h = _mm256_min_epi32(_mm256_max_epi32(h, p->lo), p->hi);
+  return _mm256_add_epi32(h, p->zp);
+}
+
+/* tsp_qs8_requantize (gemmlowp's rounding: the depthwise conv). */
+QS8_INLINE __m256i qs8_requant(__m256i acc, const qs8_rq* p, const int sat, const int round) {
+  __m256i h = qs8_high_mul(acc, p, sat);
   if (round) { /* RoundingDivideByPOT */
     const __m256i rem = _mm256_and_si256(h, p->mask);
     const __m256i thr = _mm256_sub_epi32(p->half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), h));
     h = _mm256_sub_epi32(_mm256_srav_epi32(h, p->right), _mm256_cmpgt_epi32(rem, thr));
   }
-  h = _mm256_min_epi32(_mm256_max_epi32(h, p->lo), p->hi);
-  return _mm256_add_epi32(h, p->zp);
+  return qs8_clamp_zp(h, p);
+}
+
+/* tsp_qs8_requantize_conv (ruy's rounding: CONV_2D). */
+QS8_INLINE __m256i qs8_requant_conv(__m256i acc, const qs8_rq* p, const int sat, const int round) {
+  __m256i h = qs8_high_mul(acc, p, sat);
+  if (round) { /* floor(h / 2^right) + bit right - 1 of h: ties up */
+    const __m256i bit = _mm256_and_si256(_mm256_srav_epi32(h, p->right_m1), p->round_bit);
+    h = _mm256_add_epi32(_mm256_srav_epi32(h, p->right), bit);
+  }
+  return qs8_clamp_zp(h, p);
 }
 
 /* 8 int32 in [-128, 127] to 8 int8; tail (1..7) stores only that many. */

@@ -1,10 +1,12 @@
 /* AVX-512 int8 requantization, 16 int32 lanes at a time, bit-exact with
- * tsp_qs8_requantize (qs8_requant.h): the AVX2 version (qs8_requant_avx2.h)
- * on zmm, with k-masks where AVX2 used all-ones vectors. Include only from
- * files compiled with -mavx512f -mavx512bw (and -mavx512vl for the masked
- * 256-bit stores).
+ * tsp_qs8_requantize_conv (qs8_requant.h; ruy's rounding, TFLite's int8
+ * CONV_2D): the SpMM's part of the AVX2 version (qs8_requant_avx2.h) on zmm,
+ * with k-masks where AVX2 used all-ones vectors. (gemmlowp's rounding, the
+ * depthwise conv's, is not here: nothing in this file's kernels would test
+ * it.) Include only from files compiled with -mavx512f -mavx512bw (and
+ * -mavx512vl for the masked 256-bit stores).
  *
- * Per vector of 16 accumulators, qs8_requant512 does:
+ * Per vector of 16 accumulators, qs8_requant_conv512 does:
  *   - left shift: vpsllvd (wraps like the scalar);
  *   - SaturatingRoundingDoublingHighMul as floor((ab + 2^30) / 2^31) (see
  *     qs8_requant_avx2.h for why that equals gemmlowp's nudge and truncating
@@ -12,7 +14,8 @@
  *     by 64-bit shifts and a masked dword blend; the one overflow
  *     (a == b == INT32_MIN, which gives 0x80000000) is replaced by INT32_MAX
  *     under a compare mask, only in rows whose multiplier is INT32_MIN;
- *   - RoundingDivideByPOT: (x >> e) + (x & mask > (mask >> 1) + (x < 0)).
+ *   - the right shift, ruy's: floor(x / 2^e) + bit e - 1 of x (nearest,
+ *     ties toward +infinity; no overflow near INT32_MAX).
  * The clamp, zero point and narrowing to int8 are done on two vectors at
  * once after vpackssdw (qs8_pack_clamp512): int16 saturation is monotone and
  * the clamp bounds min - zy, max - zy lie in [-255, 255], so saturating to
@@ -33,30 +36,29 @@
 
 /* Broadcast constants of one output channel. */
 typedef struct {
-  __m512i mult, left, right, mask, half;
+  __m512i mult, left, right, right_m1, round_bit;
   __m512i lo, hi, zp; /* int16 lanes: min - zy, max - zy, zy */
 } qs8_rq512;
 
 QS8_INLINE qs8_rq512 qs8_row_params512(int32_t mult, int32_t shift, const tsp_qs8_output* q) {
   const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  const int32_t mask = (int32_t)((INT64_C(1) << right) - 1);
   qs8_rq512 p;
   p.mult = _mm512_set1_epi32(mult);
   p.left = _mm512_set1_epi32(left);
   p.right = _mm512_set1_epi32(right);
-  p.mask = _mm512_set1_epi32(mask);
-  p.half = _mm512_set1_epi32(mask >> 1);
+  p.right_m1 = _mm512_set1_epi32(right > 0 ? right - 1 : 0);
+  p.round_bit = _mm512_set1_epi32(right > 0 ? 1 : 0); /* callers may round with right == 0 */
   p.lo = _mm512_set1_epi16((int16_t)(q->min - q->zero_point));
   p.hi = _mm512_set1_epi16((int16_t)(q->max - q->zero_point));
   p.zp = _mm512_set1_epi16((int16_t)q->zero_point);
   return p;
 }
 
-/* MultiplyByQuantizedMultiplier of 16 lanes (no zero point, no clamp).
- * sat: the row's multiplier is INT32_MIN; left / round: the row's shift is
- * > 0 / < 0. All three are per-row constants, so callers branch per row. */
-QS8_INLINE __m512i qs8_requant512(__m512i acc, const qs8_rq512* p, const int sat, const int left,
-                                  const int round) {
+/* acc * 2^left (wrapping), then SaturatingRoundingDoublingHighMul.
+ * sat: the row's multiplier is INT32_MIN; left: the row's shift is > 0.
+ * Both are per-row constants, so callers branch per row, not per vector. */
+QS8_INLINE __m512i qs8_high_mul512(__m512i acc, const qs8_rq512* p, const int sat,
+                                   const int left) {
   const __m512i x = left ? _mm512_sllv_epi32(acc, p->left) : acc;
   const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
   const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, p->mult), nudge);
@@ -66,12 +68,17 @@ QS8_INLINE __m512i qs8_requant512(__m512i acc, const qs8_rq512* p, const int sat
   if (sat) {
     h = _mm512_mask_mov_epi32(h, _mm512_cmpeq_epi32_mask(x, p->mult), _mm512_set1_epi32(INT32_MAX));
   }
-  if (round) {
-    const __m512i rem = _mm512_and_si512(h, p->mask);
-    const __m512i thr = _mm512_sub_epi32(p->half, _mm512_srai_epi32(h, 31)); /* + (h < 0) */
-    const __mmask16 up = _mm512_cmpgt_epi32_mask(rem, thr);
-    h = _mm512_srav_epi32(h, p->right);
-    h = _mm512_mask_sub_epi32(h, up, h, _mm512_set1_epi32(-1));
+  return h;
+}
+
+/* tsp_qs8_mbqm_conv of 16 lanes (no zero point, no clamp); round: the
+ * row's shift is < 0. */
+QS8_INLINE __m512i qs8_requant_conv512(__m512i acc, const qs8_rq512* p, const int sat,
+                                       const int left, const int round) {
+  __m512i h = qs8_high_mul512(acc, p, sat, left);
+  if (round) { /* floor(h / 2^right) + bit right - 1 of h: ties up */
+    const __m512i bit = _mm512_and_si512(_mm512_srav_epi32(h, p->right_m1), p->round_bit);
+    h = _mm512_add_epi32(_mm512_srav_epi32(h, p->right), bit);
   }
   return h;
 }

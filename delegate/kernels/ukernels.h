@@ -131,4 +131,23 @@ void qs8_dwconv2d_chw_3x3s2__scalar(size_t channels, size_t in_h, size_t in_w, s
 void qs8_dwconv2d_chw_3x3s1__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
 void qs8_dwconv2d_chw_3x3s2__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
 
+/* Int8 first convolution, 3x3 stride 2 over 3 channels, HWC in, CHW out
+ * (conv/qs8_conv_hwc2chw_pack.h for the weights and the formula). */
+#include "qs8_kernels.h"
+void qs8_conv_hwc2chw_3x3s2c3__scalar(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+void qs8_conv_hwc2chw_3x3s2c3__avx2(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+void qs8_conv_hwc2chw_3x3s2c3__neon(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output, size_t output_stride, const tsp_qs8_output* out_params);
+
+/* Int8 depthwise 5x5, same semantics: weights 25 int8 per channel. */
+void qs8_dwconv2d_chw_5x5s1__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_5x5s2__scalar(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_5x5s1__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+void qs8_dwconv2d_chw_5x5s2__avx2(size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride, const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int32_t input_zero_point, const tsp_qs8_output* out_params, int8_t* output, size_t output_stride);
+
+/* Int8 global average pool, CHW (TFLite's int8 MEAN over H, W;
+ * gavgpool/qs8_gavgpool.h): `spatial` int8 per channel, rows ld bytes apart. */
+struct tsp_qs8_gavgpool_params;
+void qs8_gavgpool_chw__scalar(size_t spatial, size_t channels, const int8_t* input, size_t ld, const struct tsp_qs8_gavgpool_params* params, int8_t* output);
+void qs8_gavgpool_chw__avx2(size_t spatial, size_t channels, const int8_t* input, size_t ld, const struct tsp_qs8_gavgpool_params* params, int8_t* output);
+
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */

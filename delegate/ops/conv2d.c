@@ -34,13 +34,16 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                  tsp_check* facts) {
   TfLiteContext* context = ctx->graph->context;
   if (is_int8(context, node))
-    return is_1x1(context, node) ? tsp_qs8_conv_1x1_check(ctx, node_index, node, facts) : 0;
+    return is_1x1(context, node) ? tsp_qs8_conv_1x1_check(ctx, node_index, node, facts)
+                                 : tsp_qs8_conv_hwc2chw_check(ctx, node_index, node, facts);
   if (is_1x1(context, node)) return tsp_conv_1x1_check(ctx, node_index, node, facts);
   return tsp_conv_hwc2chw_check(ctx, node_index, node, facts);
 }
 
 static TfLiteStatus build(tsp_builder* builder, int node_index, TfLiteNode* node) {
-  if (is_int8(builder->context, node)) return tsp_qs8_conv_1x1_build(builder, node_index, node);
+  if (is_int8(builder->context, node))
+    return is_1x1(builder->context, node) ? tsp_qs8_conv_1x1_build(builder, node_index, node)
+                                          : tsp_qs8_conv_hwc2chw_build(builder, node_index, node);
   if (is_1x1(builder->context, node)) return tsp_conv_1x1_build(builder, node_index, node);
   return tsp_conv_hwc2chw_build(builder, node_index, node);
 }

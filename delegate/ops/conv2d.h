@@ -13,6 +13,10 @@ TfLiteStatus tsp_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode
 int tsp_qs8_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                            tsp_check* facts);
 TfLiteStatus tsp_qs8_conv_1x1_build(tsp_builder* builder, int node_index, TfLiteNode* node);
+/* The int8 first conv (ops/qs8_conv_hwc2chw.c). */
+int tsp_qs8_conv_hwc2chw_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
+                               tsp_check* facts);
+TfLiteStatus tsp_qs8_conv_hwc2chw_build(tsp_builder* builder, int node_index, TfLiteNode* node);
 
 int tsp_conv_hwc2chw_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
                            tsp_check* facts);

@@ -19,41 +19,10 @@ typedef struct {
   double sparsity;
 } qs8_conv_1x1;
 
-/* The integer parameters of one node, read once by check and by build. */
-typedef struct {
-  float in_scale, out_scale;
-  int32_t in_zp, out_zp;
-  const float* w_scales;
-  int w_scale_count;
-  const int32_t* bias;
-  tsp_qs8_output q;
-} conv_quant;
-
 static int read_quant(TfLiteContext* context, const TfLiteNode* node, const TfLiteTensor* weights,
-                      int out_channels, conv_quant* cq) {
+                      int out_channels, tsp_qs8_conv_quant* cq) {
   const TfLiteConvParams* params = node->builtin_data;
-  const int b = tsp_node_input(node, 2);
-  return tsp_qs8_activation(&context->tensors[tsp_node_input(node, 0)], 4, &cq->in_scale,
-                            &cq->in_zp) &&
-         tsp_qs8_activation(&context->tensors[node->outputs->data[0]], 4, &cq->out_scale,
-                            &cq->out_zp) &&
-         tsp_qs8_weight_scales(weights, 0, out_channels, &cq->w_scales, &cq->w_scale_count) &&
-         tsp_qs8_bias(b >= 0 ? &context->tensors[b] : NULL, out_channels, &cq->bias) == 0 &&
-         tsp_qs8_output_params(params->activation, cq->out_scale, cq->out_zp, &cq->q) == 0;
-}
-
-/* Multipliers of every channel, or -1 when one is out of TFLite's range. */
-static int multipliers(const conv_quant* cq, int channels, int32_t** mult, int32_t** shift) {
-  *mult = malloc(sizeof(int32_t) * (size_t)channels);
-  *shift = malloc(sizeof(int32_t) * (size_t)channels);
-  if (*mult && *shift &&
-      tsp_qs8_channel_multipliers(cq->in_scale, cq->w_scales, cq->w_scale_count, cq->out_scale,
-                                  channels, *mult, *shift) == 0)
-    return 0;
-  free(*mult);
-  free(*shift);
-  *mult = *shift = NULL;
-  return -1;
+  return tsp_qs8_conv_quant_read(context, node, params->activation, weights, 0, out_channels, cq);
 }
 
 int tsp_qs8_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
@@ -75,10 +44,10 @@ int tsp_qs8_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteN
   /* The scales live on the tensor the conv reads (DENSIFY's output). */
   const TfLiteTensor* weights = &context->tensors[tsp_node_input(node, 1)];
   if (tsp_weight_tensor(&source)->type != kTfLiteInt8) return 0;
-  conv_quant cq;
+  tsp_qs8_conv_quant cq;
   int32_t *mult, *shift;
   if (!read_quant(context, node, weights, wd->data[0], &cq)) return 0;
-  if (multipliers(&cq, wd->data[0], &mult, &shift) != 0) return 0;
+  if (tsp_qs8_conv_multipliers(&cq, wd->data[0], &mult, &shift) != 0) return 0;
   free(mult);
   free(shift);
 
@@ -171,10 +140,10 @@ TfLiteStatus tsp_qs8_conv_1x1_build(tsp_builder* builder, int node_index, TfLite
   char why[200];
   if (tsp_weight_source_find(builder->graph, tsp_node_input(node, 1), &source, why, sizeof(why)))
     return tsp_plan_fail(plan, "int8 1x1 conv (node %d): weights are not a constant", node_index);
-  conv_quant cq;
+  tsp_qs8_conv_quant cq;
   int32_t *mult = NULL, *shift = NULL;
   if (!read_quant(context, node, &context->tensors[tsp_node_input(node, 1)], wd->data[0], &cq) ||
-      multipliers(&cq, wd->data[0], &mult, &shift) != 0)
+      tsp_qs8_conv_multipliers(&cq, wd->data[0], &mult, &shift) != 0)
     return tsp_plan_fail(plan, "int8 1x1 conv (node %d): quantization changed since the claim",
                          node_index);
   qs8_conv_1x1* op = calloc(1, sizeof(*op));

@@ -24,26 +24,11 @@ typedef struct {
   int pad_top, pad_left;
 } qs8_dwconv;
 
-typedef struct {
-  float in_scale, out_scale;
-  int32_t in_zp, out_zp;
-  const float* w_scales;
-  int w_scale_count;
-  const int32_t* bias;
-  tsp_qs8_output q;
-} dw_quant;
-
-static int read_quant(TfLiteContext* context, const TfLiteNode* node, int channels, dw_quant* dq) {
+static int read_quant(TfLiteContext* context, const TfLiteNode* node, int channels,
+                      tsp_qs8_conv_quant* dq) {
   const TfLiteDepthwiseConvParams* params = node->builtin_data;
-  const int b = tsp_node_input(node, 2);
-  return tsp_qs8_activation(&context->tensors[tsp_node_input(node, 0)], 4, &dq->in_scale,
-                            &dq->in_zp) &&
-         tsp_qs8_activation(&context->tensors[node->outputs->data[0]], 4, &dq->out_scale,
-                            &dq->out_zp) &&
-         tsp_qs8_weight_scales(&context->tensors[tsp_node_input(node, 1)], 3, channels,
-                               &dq->w_scales, &dq->w_scale_count) &&
-         tsp_qs8_bias(b >= 0 ? &context->tensors[b] : NULL, channels, &dq->bias) == 0 &&
-         tsp_qs8_output_params(params->activation, dq->out_scale, dq->out_zp, &dq->q) == 0;
+  return tsp_qs8_conv_quant_read(context, node, params->activation,
+                                 &context->tensors[tsp_node_input(node, 1)], 3, channels, dq);
 }
 
 static tsp_qs8_dwconv2d_chw_fn pick_kernel(const tsp_kernel_table* table, int k, int stride) {
@@ -72,14 +57,12 @@ int tsp_qs8_depthwise_check(const tsp_check_context* ctx, int node_index, TfLite
   const TfLiteTensor* input = &context->tensors[tsp_node_input(node, 0)];
   if (!input->dims || input->dims->size != 4 || input->dims->data[3] != wd->data[3]) return 0;
   if (node->outputs->size != 1) return 0;
-  dw_quant dq;
+  tsp_qs8_conv_quant dq;
+  int32_t *mult, *shift;
   if (!read_quant(context, node, wd->data[3], &dq)) return 0;
-  for (int c = 0; c < wd->data[3]; ++c) {
-    int32_t m, s;
-    const double real = (double)dq.in_scale *
-                        (double)dq.w_scales[dq.w_scale_count == 1 ? 0 : c] / (double)dq.out_scale;
-    if (tsp_qs8_quantize_multiplier(real, &m, &s) != 0) return 0;
-  }
+  if (tsp_qs8_conv_multipliers(&dq, wd->data[3], &mult, &shift) != 0) return 0;
+  free(mult);
+  free(shift);
   facts->supported = 1;
   facts->folds_producer_pad = 1;
   return 0;
@@ -164,7 +147,7 @@ TfLiteStatus tsp_qs8_depthwise_build(tsp_builder* builder, int node_index, TfLit
   const TfLiteIntArray* wd = tsp_conv_weight_dims(context, node);
   const int channels = wd->data[3], k = wd->data[1];
   const size_t taps = (size_t)k * k;
-  dw_quant dq;
+  tsp_qs8_conv_quant dq;
   qs8_dwconv* op = calloc(1, sizeof(*op));
   if (op) {
     op->taps = malloc(taps * (size_t)channels);

@@ -1,6 +1,7 @@
 #include "ops/qs8_params.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #include "graph.h"
 
@@ -97,4 +98,31 @@ int tsp_qs8_bias(const TfLiteTensor* t, int channels, const int32_t** bias) {
     return -1;
   *bias = t->data.i32;
   return 0;
+}
+
+int tsp_qs8_conv_quant_read(TfLiteContext* context, const TfLiteNode* node, int activation,
+                            const TfLiteTensor* weights, int weight_dim, int channels,
+                            tsp_qs8_conv_quant* cq) {
+  const int in = tsp_node_input(node, 0), b = tsp_node_input(node, 2);
+  if (in < 0 || node->outputs->size != 1) return 0;
+  return tsp_qs8_activation(&context->tensors[in], 4, &cq->in_scale, &cq->in_zp) &&
+         tsp_qs8_activation(&context->tensors[node->outputs->data[0]], 4, &cq->out_scale,
+                            &cq->out_zp) &&
+         tsp_qs8_weight_scales(weights, weight_dim, channels, &cq->w_scales, &cq->w_scale_count) &&
+         tsp_qs8_bias(b >= 0 ? &context->tensors[b] : NULL, channels, &cq->bias) == 0 &&
+         tsp_qs8_output_params(activation, cq->out_scale, cq->out_zp, &cq->q) == 0;
+}
+
+int tsp_qs8_conv_multipliers(const tsp_qs8_conv_quant* cq, int channels, int32_t** multiplier,
+                             int32_t** shift) {
+  *multiplier = malloc(sizeof(int32_t) * (size_t)(channels > 0 ? channels : 1));
+  *shift = malloc(sizeof(int32_t) * (size_t)(channels > 0 ? channels : 1));
+  if (*multiplier && *shift &&
+      tsp_qs8_channel_multipliers(cq->in_scale, cq->w_scales, cq->w_scale_count, cq->out_scale,
+                                  channels, *multiplier, *shift) == 0)
+    return 0;
+  free(*multiplier);
+  free(*shift);
+  *multiplier = *shift = NULL;
+  return -1;
 }

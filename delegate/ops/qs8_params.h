@@ -38,4 +38,27 @@ int tsp_qs8_output_params(int activation, float output_scale, int32_t output_zer
  * constant int32 vector of that length. */
 int tsp_qs8_bias(const TfLiteTensor* t, int channels, const int32_t** bias);
 
+/* ---- one conv node (CONV_2D or DEPTHWISE_CONV_2D) ---- */
+typedef struct {
+  float in_scale, out_scale;
+  int32_t in_zp, out_zp;
+  const float* w_scales;
+  int w_scale_count;
+  const int32_t* bias; /* NULL: none */
+  tsp_qs8_output q;    /* zero point and fused-activation clamp */
+} tsp_qs8_conv_quant;
+
+/* Reads node's int8 quantization (inputs: activation, weights, optional
+ * bias; the weights' scales along weight_dim, one per channel). The
+ * weights' scales are read off `weights` (a DENSIFY's output, say).
+ * Returns 1 when every tensor is as the int8 kernels need, else 0. */
+int tsp_qs8_conv_quant_read(TfLiteContext* context, const TfLiteNode* node, int activation,
+                            const TfLiteTensor* weights, int weight_dim, int channels,
+                            tsp_qs8_conv_quant* cq);
+
+/* The per-channel multipliers of cq (malloc'd, caller frees both), or -1
+ * (nothing allocated) when out of memory or one is out of range. */
+int tsp_qs8_conv_multipliers(const tsp_qs8_conv_quant* cq, int channels, int32_t** multiplier,
+                             int32_t** shift);
+
 #endif /* TFLITE_SPARSE_OPS_QS8_PARAMS_H_ */

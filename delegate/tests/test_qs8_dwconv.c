@@ -1,6 +1,6 @@
-/* QS8 depthwise 3x3 CHW tests: the scalar reference against a naive formula
- * (unfolded zero point, 64-bit sums, requantization written out from
- * gemmlowp's definitions), every SIMD kernel against the scalar one,
+/* QS8 depthwise 3x3 and 5x5 CHW tests: the scalar reference against a
+ * naive formula (unfolded zero point, 64-bit sums, requantization written
+ * out from gemmlowp's definitions), every SIMD kernel against the scalar one,
  * bit-exact, on awkward shapes: plane sweeps, MobileNet squares, pads 0..2,
  * TF SAME / VALID / explicit output sizes, zero points -128 / 0 / 127,
  * clamps, extreme weights and inputs, random multipliers / shifts in
@@ -27,7 +27,7 @@ typedef void (*qs8_dw_fn)(size_t channels, size_t in_h, size_t in_w, size_t out_
 
 typedef struct {
   const char* name;
-  size_t stride;
+  size_t k, stride;
   qs8_dw_fn fn[TSP_ISA_COUNT];
 } kernel_set;
 
@@ -38,8 +38,10 @@ typedef struct {
 #define FNS(k) {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar}
 #endif
 static const kernel_set kKernels[] = {
-    {"qs8 3x3s1", 1, FNS(3x3s1)},
-    {"qs8 3x3s2", 2, FNS(3x3s2)},
+    {"qs8 3x3s1", 3, 1, FNS(3x3s1)},
+    {"qs8 3x3s2", 3, 2, FNS(3x3s2)},
+    {"qs8 5x5s1", 5, 1, FNS(5x5s1)},
+    {"qs8 5x5s2", 5, 2, FNS(5x5s2)},
 };
 
 static int g_isa_ok[TSP_ISA_COUNT];
@@ -74,19 +76,19 @@ static int8_t ref_requant(int64_t acc64, int32_t mult, int32_t shift, const tsp_
   return (int8_t)y;
 }
 
-static void naive(size_t stride, const shape* s, const int8_t* in, const int8_t* w, int32_t bias,
+static void naive(size_t k, size_t stride, const shape* s, const int8_t* in, const int8_t* w, int32_t bias,
                   int32_t mult, int32_t shift, int32_t zx, const tsp_qs8_output* q,
                   int8_t* out) {
   for (size_t oy = 0; oy < s->out_h; ++oy) {
     for (size_t ox = 0; ox < s->out_w; ++ox) {
       int64_t acc = bias;
-      for (long ky = 0; ky < 3; ++ky) {
-        for (long kx = 0; kx < 3; ++kx) {
+      for (long ky = 0; ky < (long)k; ++ky) {
+        for (long kx = 0; kx < (long)k; ++kx) {
           const long iy = (long)(oy * stride) + ky - (long)s->pad_top;
           const long ix = (long)(ox * stride) + kx - (long)s->pad_left;
           const int inside = iy >= 0 && ix >= 0 && iy < (long)s->in_h && ix < (long)s->in_w;
           const int32_t x = inside ? in[iy * (long)s->in_w + ix] : zx;
-          acc += (int64_t)w[ky * 3 + kx] * (x - zx);
+          acc += (int64_t)w[ky * (long)k + kx] * (x - zx);
         }
       }
       out[oy * s->out_w + ox] = ref_requant(acc, mult, shift, q);
@@ -135,7 +137,8 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
   const size_t in_size = (channels - 1) * in_stride + n_in;
   const size_t out_size = (channels - 1) * out_stride + n_out;
   int8_t* in = test_exact_alloc(in_size);
-  int8_t* w = test_exact_alloc(9 * channels);
+  const size_t taps = ks->k * ks->k;
+  int8_t* w = test_exact_alloc(taps * channels);
   int32_t* bias = test_exact_alloc(channels * sizeof(int32_t));
   int32_t* mult = test_exact_alloc(channels * sizeof(int32_t));
   int32_t* shift = test_exact_alloc(channels * sizeof(int32_t));
@@ -145,7 +148,7 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
   for (size_t i = 0; i < in_size; ++i) {
     in[i] = qp->extreme == 1 ? (rng_below(rng, 2) ? 127 : -128) : rng_i8(rng);
   }
-  for (size_t i = 0; i < 9 * channels; ++i) {
+  for (size_t i = 0; i < taps * channels; ++i) {
     w[i] = qp->extreme == 1 ? (rng_below(rng, 2) ? 127 : -128) : rng_i8(rng);
   }
   for (size_t c = 0; c < channels; ++c) {
@@ -168,7 +171,7 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
   }
   memset(want, GAP_OUT, out_size);
   for (size_t c = 0; c < channels; ++c) {
-    naive(ks->stride, s, in + c * in_stride, w + 9 * c, bias[c], mult[c], shift[c], qp->zx, &qp->q,
+    naive(ks->k, ks->stride, s, in + c * in_stride, w + taps * c, bias[c], mult[c], shift[c], qp->zx, &qp->q,
           want + c * out_stride);
   }
   memset(ref, GAP_OUT, out_size);
@@ -230,14 +233,14 @@ static qparams pick_q(size_t counter, tsp_rng* rng) {
 }
 
 /* Output sizes along one axis: TF SAME, VALID, explicit end padding 0..2. */
-static size_t out_sizes(size_t in, size_t pad, size_t stride, size_t out[5]) {
+static size_t out_sizes(size_t in, size_t pad, size_t stride, size_t k, size_t out[5]) {
   size_t n = 0;
   const size_t cand[5] = {
       (in + stride - 1) / stride,
-      in >= 3 ? (in - 3) / stride + 1 : 0,
-      in + pad >= 3 ? (in + pad - 3) / stride + 1 : 0,
-      in + pad + 1 >= 3 ? (in + pad + 1 - 3) / stride + 1 : 0,
-      in + pad + 2 >= 3 ? (in + pad + 2 - 3) / stride + 1 : 0,
+      in >= k ? (in - k) / stride + 1 : 0,
+      in + pad >= k ? (in + pad - k) / stride + 1 : 0,
+      in + pad + 1 >= k ? (in + pad + 1 - k) / stride + 1 : 0,
+      in + pad + 2 >= k ? (in + pad + 2 - k) / stride + 1 : 0,
   };
   for (size_t i = 0; i < 5; ++i) {
     int dup = cand[i] == 0;
@@ -249,14 +252,15 @@ static size_t out_sizes(size_t in, size_t pad, size_t stride, size_t out[5]) {
 
 static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
   size_t counter = 0;
-  /* Planes 1x1 .. 9x40: every pad pair, every output size. */
-  for (size_t h = 1; h <= 9; ++h) {
+  /* Planes 1x1 .. 9x40 (5x5: 20x40): every pad pair, every output size. */
+  const size_t max_h = ks->k == 3 ? 9 : 20;
+  for (size_t h = 1; h <= max_h; ++h) {
     for (size_t wd = 1; wd <= 40; ++wd) {
       for (size_t pt = 0; pt <= 2; ++pt) {
         for (size_t pl = 0; pl <= 2; ++pl) {
           size_t oh[5], ow[5];
-          const size_t nh = out_sizes(h, pt, ks->stride, oh);
-          const size_t nw = out_sizes(wd, pl, ks->stride, ow);
+          const size_t nh = out_sizes(h, pt, ks->stride, ks->k, oh);
+          const size_t nw = out_sizes(wd, pl, ks->stride, ks->k, ow);
           for (size_t a = 0; a < nh; ++a) {
             for (size_t b = 0; b < nw; ++b) {
               const shape s = {h, wd, oh[a], ow[b], pt, pl};
@@ -273,9 +277,10 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
   for (size_t i = 0; i < sizeof wide / sizeof wide[0]; ++i) {
     for (size_t p = 0; p <= 2; ++p) {
       size_t ow[5];
-      const size_t nw = out_sizes(wide[i], p, ks->stride, ow);
+      const size_t nw = out_sizes(wide[i], p, ks->stride, ks->k, ow);
       for (size_t b = 0; b < nw; ++b) {
-        const shape s = {3 + p, wide[i], (3 + p + ks->stride - 1) / ks->stride, ow[b], p, 2 - p};
+        const shape s = {ks->k + p, wide[i], (ks->k + p + ks->stride - 1) / ks->stride, ow[b], p,
+                         2 - p};
         const qparams qp = pick_q(counter++, rng);
         check_shape_c(ks, &s, 2, &qp, rng);
       }
@@ -285,14 +290,14 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
   static const size_t planes[] = {112, 56, 28, 14, 7};
   for (size_t i = 0; i < sizeof planes / sizeof planes[0]; ++i) {
     const size_t in = planes[i], out = (in + ks->stride - 1) / ks->stride;
-    const size_t same_pad = ((out - 1) * ks->stride + 3 - in) / 2;
+    const size_t same_pad = ((out - 1) * ks->stride + ks->k - in) / 2;
     for (size_t c = 0; c < 3; ++c) {
       const qparams qp = pick_q(counter++, rng);
       const shape s = {in, in, out, out, same_pad, same_pad};
       check_shape_c(ks, &s, 2 + c, &qp, rng);
-      const shape sym = {in, in, out, out, 1, 1};
+      const shape sym = {in, in, out, out, ks->k / 2, ks->k / 2};
       check_shape_c(ks, &sym, 2 + c, &qp, rng);
-      const size_t vout = (in - 3) / ks->stride + 1;
+      const size_t vout = (in - ks->k) / ks->stride + 1;
       const shape valid = {in, in, vout, vout, 0, 0};
       check_shape_c(ks, &valid, 1 + c, &qp, rng);
     }
@@ -302,6 +307,21 @@ static void test_kernel(const kernel_set* ks, tsp_rng* rng) {
     const qparams qp = pick_q(counter++, rng);
     const shape tiny = {1, 1, 3, 3, 2, 2};
     check_shape_c(ks, &tiny, c, &qp, rng);
+    if (ks->k == 5) { /* most of the window outside, both ends of a row */
+      const shape edge = {2, 3, 4, 5, 2, 2};
+      check_shape_c(ks, &edge, c, &qp, rng);
+    }
+  }
+  if (ks->k == 5) { /* rows around the AVX2 padded-row limit (512 bytes) and past it */
+    static const size_t rows5[] = {480, 481, 482, 488, 489, 600, 1100};
+    for (size_t i = 0; i < sizeof rows5 / sizeof rows5[0]; ++i) {
+      const qparams qp = pick_q(counter++, rng);
+      const size_t out = (rows5[i] + ks->stride - 1) / ks->stride;
+      const shape s = {6, rows5[i], (6 + ks->stride - 1) / ks->stride, out, 2, 2};
+      check_shape_c(ks, &s, 2, &qp, rng);
+      const shape v = {5, rows5[i], 1, (rows5[i] - 5) / ks->stride + 1, 0, 0};
+      check_shape_c(ks, &v, 1, &qp, rng);
+    }
   }
 }
 

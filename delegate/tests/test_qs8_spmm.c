@@ -88,6 +88,23 @@ static int32_t naive_mbqm(int32_t x, int32_t mult, int shift) {
   return naive_rdbpot(naive_srdhm(shifted, mult), right);
 }
 
+/* ruy's rounding right shift (TFLite's int8 CONV_2D): nearest, ties toward
+ * +infinity, written as floor((x + 2^(e-1)) / 2^e) in 64 bits. */
+static int32_t naive_rshift_up(int32_t x, int e) {
+  if (e == 0) return x;
+  const int64_t sum = (int64_t)x + (INT64_C(1) << (e - 1));
+  const int64_t d = INT64_C(1) << e;
+  return (int32_t)(sum >= 0 ? sum / d : -((-sum + d - 1) / d)); /* floor */
+}
+
+/* The conv variant: the same high-mul, then ruy's shift. */
+static int32_t naive_mbqm_conv(int32_t x, int32_t mult, int shift) {
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int64_t wide = (int64_t)x * (INT64_C(1) << left);
+  const int32_t shifted = (int32_t)(uint32_t)(uint64_t)wide;
+  return naive_rshift_up(naive_srdhm(shifted, mult), right);
+}
+
 static void test_arithmetic(void) {
   EXPECT(tsp_qs8_srdhm(3, 1 << 30) == 2 && naive_srdhm(3, 1 << 30) == 2);
   EXPECT(tsp_qs8_srdhm(-3, 1 << 30) == -1 && naive_srdhm(-3, 1 << 30) == -1);
@@ -99,6 +116,13 @@ static void test_arithmetic(void) {
   EXPECT(tsp_qs8_rdbpot(INT32_MAX, 31) == 1 && tsp_qs8_rdbpot(7, 0) == 7);
   EXPECT(tsp_qs8_mbqm(100, 1 << 30, 0) == 50 && tsp_qs8_mbqm(100, 1 << 30, 2) == 200);
   EXPECT(tsp_qs8_mbqm(100, 1 << 30, -3) == 6); /* 50 / 8 = 6.25 */
+  /* ties: gemmlowp away from zero, ruy toward +infinity */
+  EXPECT(tsp_qs8_rshift_up(5, 1) == 3 && tsp_qs8_rshift_up(-5, 1) == -2);
+  EXPECT(tsp_qs8_rshift_up(-1, 31) == 0 && tsp_qs8_rshift_up(INT32_MIN, 31) == -1);
+  EXPECT(tsp_qs8_rshift_up(INT32_MAX, 31) == 1 && tsp_qs8_rshift_up(INT32_MAX, 1) == 1 << 30);
+  EXPECT(tsp_qs8_mbqm_conv(-100, 1 << 30, -3) == -6 && tsp_qs8_mbqm(-100, 1 << 30, -3) == -6);
+  EXPECT(tsp_qs8_mbqm_conv(-60, 1 << 30, -3) == -4 && tsp_qs8_mbqm(-60, 1 << 30, -3) == -4);
+  EXPECT(tsp_qs8_mbqm_conv(-40, 1 << 30, -3) == -2 && tsp_qs8_mbqm(-40, 1 << 30, -3) == -3);
   /* Random agreement of the header's versions with the naive ones. */
   tsp_rng rng;
   rng_seed(&rng, 11);
@@ -108,7 +132,8 @@ static void test_arithmetic(void) {
     if (i % 7 == 0) x = INT32_MIN + (int32_t)rng_below(&rng, 3);
     if (i % 11 == 0) m = INT32_MIN + (int32_t)rng_below(&rng, 2);
     const int shift = (int)rng_below(&rng, 63) - 31;
-    ok = tsp_qs8_mbqm(x, m, shift) == naive_mbqm(x, m, shift);
+    ok = tsp_qs8_mbqm(x, m, shift) == naive_mbqm(x, m, shift) &&
+         tsp_qs8_mbqm_conv(x, m, shift) == naive_mbqm_conv(x, m, shift);
     if (!ok) fprintf(stderr, "mbqm(%d, %d, %d)\n", x, m, shift);
   }
   EXPECT(ok);
@@ -218,7 +243,7 @@ static void naive(const int8_t* w, const int32_t* bias, const int32_t* mult,
         const int32_t xv = (int32_t)x[ci * c->in_stride + j] - c->zx;
         acc += (uint32_t)((int32_t)w[(size_t)co * c->in + ci] * xv);
       }
-      int64_t v = (int64_t)naive_mbqm((int32_t)acc, mult[co], shift[co]) + c->q.zero_point;
+      int64_t v = (int64_t)naive_mbqm_conv((int32_t)acc, mult[co], shift[co]) + c->q.zero_point;
       v = v < c->q.min ? c->q.min : v > c->q.max ? c->q.max : v;
       y[co * c->out_stride + j] = (int8_t)v;
     }

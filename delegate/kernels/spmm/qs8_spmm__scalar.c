@@ -18,7 +18,7 @@ static void qs8_group_row(size_t nc, uint32_t rows, uint32_t r, uint32_t count,
       acc += (uint32_t)((int32_t)vals[(size_t)k * rows + r] * (int32_t)p[j]);
       p = qs8_advance(p, diffs[k]);
     }
-    out[j] = tsp_qs8_requantize((int32_t)acc, mult, shift, q);
+    out[j] = tsp_qs8_requantize_conv((int32_t)acc, mult, shift, q);
   }
 }
 

@@ -48,7 +48,7 @@
  * twice, 64x2: twice, 64x4: four times), 8 / rows vectors at a time (as the
  * f32 AVX2 kernels do); the later walks read the group's weights from L1. int32 adds have 1-cycle latency: no split accumulators.
  *
- * Requantization: qs8_requant_avx2.h (bit-exact with tsp_qs8_requantize). */
+ * Requantization: qs8_requant_avx2.h (bit-exact with tsp_qs8_requantize_conv). */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,7 +116,7 @@ QS8_INLINE void qs8_store_row(const int rv, size_t tail, const __m256i* acc, con
                               const int sat, const int round, int8_t* o) {
 #pragma GCC unroll 8
   for (int i = 0; i < rv; ++i) {
-    qs8_store8(o + 8 * i, qs8_requant(acc[i], p, sat, round), i == rv - 1 ? tail : 0);
+    qs8_store8(o + 8 * i, qs8_requant_conv(acc[i], p, sat, round), i == rv - 1 ? tail : 0);
   }
 }
 

@@ -35,7 +35,8 @@
  * Register tile: at most 16 accumulators (zmm0-15), leaving 16 registers
  * for the widened pairs and the weight broadcasts; 128x4 (32) walks each
  * group's non-zeros twice, 64 columns at a time, the second walk reading the
- * group's weights from L1. Requantization: qs8_requant_avx512.h.
+ * group's weights from L1. Requantization: qs8_requant_avx512.h
+ * (bit-exact with tsp_qs8_requantize_conv, as the scalar reference).
  *
  * Measured (benchmarks/qs8_spmm_bench.c on the 2-vCPU AMD EPYC Zen 5 VM,
  * shared with other jobs: MobileNet v1 1.0's 13 pointwise layers at 90%,
@@ -124,8 +125,8 @@ QS8_INLINE void qs8_store_row512(const int nu, const int masked, __mmask32 m, co
                                  const int round, int8_t* o) {
 #pragma GCC unroll 4
   for (int u = 0; u < nu; ++u) {
-    const __m512i lo = qs8_requant512(acc[2 * u], p, sat, left, round);
-    const __m512i hi = qs8_requant512(acc[2 * u + 1], p, sat, left, round);
+    const __m512i lo = qs8_requant_conv512(acc[2 * u], p, sat, left, round);
+    const __m512i hi = qs8_requant_conv512(acc[2 * u + 1], p, sat, left, round);
     const __m256i y = _mm512_cvtepi16_epi8(qs8_pack_clamp512(lo, hi, p)); /* in int8 range */
     if (masked && u == nu - 1) {
       _mm256_mask_storeu_epi8(o + 32 * u, m, y);

@@ -10,13 +10,12 @@
  * block. Remainders take 8 columns, then one partial vector through a
  * small buffer, so nothing past column nc is read or written.
  *
- * Requantization, bit-exact with tsp_qs8_requantize:
+ * Requantization, bit-exact with tsp_qs8_requantize_conv (ruy's, as
+ * TFLite's int8 CONV_2D):
  *   - left shift: sshl by a positive count (wraps);
  *   - SaturatingRoundingDoublingHighMul is sqrdmulh exactly (including its
  *     saturation at INT32_MIN * INT32_MIN);
- *   - RoundingDivideByPOT: gemmlowp's NEON form, x + ((x & -e) >> 31)
- *     (saturating; -1 for negative x when e > 0), then srshl by -e
- *     (round half up): together round half away from zero;
+ *   - the rounding right shift is srshl by -e (round half up), as ruy's;
  *   - clamp to [min - zy, max - zy], + zy, sqxtn twice to int8. */
 #include <arm_neon.h>
 #include <stddef.h>
@@ -57,8 +56,7 @@ QS8N_INLINE qs8n_rq qs8n_row_params(int32_t mult, int32_t shift, const tsp_qs8_o
 QS8N_INLINE int32x4_t qs8n_requant(int32x4_t acc, const qs8n_rq* p) {
   int32x4_t x = vshlq_s32(acc, p->left);
   x = vqrdmulhq_n_s32(x, p->mult);
-  const int32x4_t fixup = vshrq_n_s32(vandq_s32(x, p->right_neg), 31);
-  x = vrshlq_s32(vqaddq_s32(x, fixup), p->right_neg);
+  x = vrshlq_s32(x, p->right_neg);
   x = vminq_s32(vmaxq_s32(x, p->lo), p->hi);
   return vaddq_s32(x, p->zp);
 }

@@ -1,0 +1,173 @@
+"""The delegate on full-integer (int8) models: the sparse body of a pruned,
+quantized MobileNet runs in the delegate's int8 CHW kernels and computes the
+same integers as stock TFLite.
+
+Oracle: the same .tflite on the runtime's builtin kernels (XNNPACK off); our
+delegate runs beside those same builtin kernels (``default_delegates=False``)
+so every node it does not claim is computed identically. TFLite's int8
+kernels requantize with integer arithmetic only, and ours reproduce it bit
+for bit (the kernel tests check each kernel against a reference written from
+TFLite's formulas), so outputs must be *equal*, not close. Beside XNNPACK
+(``default_delegates=True``) they may differ by XNNPACK's own rounding (up to
+2 LSB, see tests/test_converter_int8.py), so that case checks closeness only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import tflite_sparse  # noqa: E402
+import test_converter_helpers as helpers  # noqa: E402
+import test_converter_int8 as int8net  # noqa: E402
+from tflite_sparse import subjects  # noqa: E402
+from tflite_sparse.converter import convert  # noqa: E402
+
+RUNTIMES = ("tf", "litert")
+
+
+def _delegate_built() -> bool:
+    try:
+        tflite_sparse.delegate_path()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(not _delegate_built(), reason="the delegate library is not built")
+
+
+def _ours(data: bytes, runtime: str, **options):
+    return tflite_sparse.Interpreter(model_content=data, runtime=runtime, default_delegates=False,
+                                     **options)
+
+
+def _stock(data: bytes, runtime: str):
+    return helpers.stock_interpreter(runtime, model_content=data, delegates=False)
+
+
+def _input(data: bytes, batch: int = 1, seed: int = 1) -> np.ndarray:
+    detail = _stock(data, "litert").get_input_details()[0]
+    shape = (batch,) + tuple(int(d) for d in detail["shape"][1:])
+    rng = np.random.default_rng(seed)
+    if detail["dtype"] == np.int8:
+        return rng.integers(-128, 128, shape).astype(np.int8)
+    return rng.uniform(-1, 1, shape).astype(np.float32)
+
+
+def _steps(report) -> list[dict]:
+    return [s for p in report.get("partitions", []) for s in p["steps"]]
+
+
+def _claimed_ops(report) -> list[str]:
+    return [s["op"] for s in _steps(report) if s["op"] != "LAYOUT"]
+
+
+def _body_is_one_int8_partition(report) -> None:
+    """One partition, int8 kernels for every conv, layout steps only at its edges."""
+    partitions = report.get("partitions", [])
+    assert len(partitions) == 1, [p["nodes"] for p in partitions]
+    steps = partitions[0]["steps"]
+    inner = [s["op"] for s in steps[1:-1]]
+    assert "LAYOUT" not in inner, [s["op"] for s in steps]
+    for s in steps:
+        if s["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+            assert s.get("dtype") == "int8", s
+    # DENSIFY runs nothing per invoke: the conv packed its sparse weights.
+    assert not [s for s in steps if s["op"] == "DENSIFY"], steps
+
+
+# ------------------------------------------------------ the small int8 net
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("int8_io", [False, True])
+def test_int8_body_runs_in_the_delegate_and_equals_stock(runtime, int8_io):
+    data = int8net.sparse_result(int8_io).data
+    x = _input(data)
+    ours = _ours(data, runtime, cost_rule=0)  # the 16x16 net is too small to pay on its own
+    got = helpers.run(ours, x)
+    report = tflite_sparse.delegate_report(ours)
+    _body_is_one_int8_partition(report)
+    ops = _claimed_ops(report)
+    assert ops.count("DEPTHWISE_CONV_2D") == 3 and ops.count("CONV_2D") == 3, ops
+    np.testing.assert_array_equal(got, helpers.run(_stock(data, runtime), x))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_int8_results_do_not_depend_on_threads(threads):
+    data = int8net.sparse_result(True).data
+    x = _input(data, batch=2)
+    got = helpers.run(_ours(data, "litert", cost_rule=0, num_threads=threads), x)
+    np.testing.assert_array_equal(got, helpers.run(_stock(data, "litert"), x))
+
+
+def test_int8_beside_xnnpack_is_close_to_stock_xnnpack():
+    data = int8net.sparse_result(True).data
+    x = _input(data)
+    ours = tflite_sparse.Interpreter(model_content=data, runtime="litert", cost_rule=0)
+    got = helpers.run(ours, x).astype(np.int32)
+    want = helpers.run(helpers.stock_interpreter("litert", model_content=data), x).astype(np.int32)
+    assert _claimed_ops(tflite_sparse.delegate_report(ours))
+    assert np.max(np.abs(got - want)) <= 3
+
+
+def test_the_cost_rule_declines_a_body_too_small_to_pay():
+    """The 16x16 net's three sparse convs save less than a partition costs
+    (cost.h's int8 constants): with the rule on, TFLite keeps everything."""
+    data = int8net.sparse_result().data
+    ours = _ours(data, "litert")
+    x = _input(data)
+    got = helpers.run(ours, x)
+    assert not _claimed_ops(tflite_sparse.delegate_report(ours))
+    np.testing.assert_array_equal(got, helpers.run(_stock(data, "litert"), x))
+
+
+# ------------------------------------------------------------- MobileNets
+
+
+@functools.lru_cache(maxsize=None)
+def _mobilenet_int8(family: str, sparsity: float, block: int, size: int) -> bytes:
+    if family == "mobilenet_v1":
+        model = subjects.mobilenet_v1(
+            subjects.Subject(alpha=0.25, height=size, width=size, sparsity=sparsity, block=block))
+    else:
+        model = subjects.family_model(
+            subjects.FamilySubject(family=family, alpha=0.35, size=size, sparsity=sparsity, block=block))
+    rep = np.random.default_rng(0).uniform(-1, 1, (8, size, size, 3)).astype(np.float32)
+    return convert(model, sparse=True, block=block, int8=True, representative=rep)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("sparsity,block,size", [(0.7, 1, 96), (0.9, 4, 96), (0.95, 2, 75)])
+def test_int8_mobilenet_v1_body_is_one_partition_and_equals_stock(runtime, sparsity, block, size):
+    data = _mobilenet_int8("mobilenet_v1", sparsity, block, size)
+    ours = _ours(data, runtime, cost_rule=0)
+    for batch in (1, 2):
+        x = _input(data, batch=batch, seed=batch)
+        got = helpers.run(ours, x)
+        np.testing.assert_array_equal(got, helpers.run(_stock(data, runtime), x))
+    report = tflite_sparse.delegate_report(ours)
+    _body_is_one_int8_partition(report)
+    ops = _claimed_ops(report)
+    assert ops.count("DEPTHWISE_CONV_2D") == 13 and ops.count("CONV_2D") == 13, ops
+    spmm = [s for s in _steps(report) if s["op"] == "CONV_2D"]
+    assert {s["block"] for s in spmm} == {block}, spmm
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_int8_mobilenet_v2_equals_stock(runtime):
+    """MobileNet v2's residual ADDs are not run in int8 yet: the body is cut
+    at every ADD, and whatever the delegate claims must still equal stock."""
+    data = _mobilenet_int8("mobilenet_v2", 0.85, 1, 96)
+    x = _input(data)
+    ours = _ours(data, runtime, cost_rule=0)
+    got = helpers.run(ours, x)
+    assert _claimed_ops(tflite_sparse.delegate_report(ours))
+    np.testing.assert_array_equal(got, helpers.run(_stock(data, runtime), x))
