@@ -40,25 +40,25 @@
  *
  * Measured (benchmarks/qs8_spmm_bench.c on the 2-vCPU AMD EPYC Zen 5 VM,
  * shared with other jobs: MobileNet v1 1.0's 13 pointwise layers at 90%,
- * network order, one thread, medians of 31 runs, ms; nc = H*W as the
- * delegate calls the kernels, two runs, and nc = ld = round_up(H*W, 16)):
- *                          block 1          block 2          block 4
- *                          H*W       ld     H*W       ld     H*W       ld
- *   f32 AVX-512 (select)   1.62-1.68 1.55   1.20-1.26 1.14   0.85-0.93 0.82
- *   int8 AVX2 64           3.31-3.88 1.75   2.33-2.37 1.50   1.87-1.95 1.48
- *   int8 AVX-512 64        0.99-1.03 0.95   0.75-0.78 0.73   0.67-0.69 0.66
- *   int8 AVX-512 128       0.87-0.95 0.88   0.69-0.71 0.68   0.65-0.67 0.65
- *   int8 VNNI 64           0.88-0.93 0.89   0.63-0.65 0.63   0.57-0.61 0.55
- *   int8 VNNI 128          0.80-0.83 0.80   0.57-0.59 0.57   0.55-0.57 0.55
+ * network order, one thread, medians of 31 runs, ms, mean of two runs that
+ * agreed within 4%; nc = H*W as the delegate calls the kernels / nc = ld =
+ * round_up(H*W, 16)):
+ *                          block 1       block 2       block 4
+ *   f32 AVX-512 (select)   1.55 / 1.50   1.27 / 1.21   0.84 / 0.79
+ *   int8 AVX2 64           3.17 / 1.66   2.23 / 1.41   1.80 / 1.38
+ *   int8 AVX-512 64        0.91 / 0.88   0.70 / 0.69   0.60 / 0.60
+ *   int8 AVX-512 128       0.81 / 0.81   0.65 / 0.65   0.61 / 0.61
+ *   int8 VNNI 64           0.84 / 0.84   0.59 / 0.58   0.50 / 0.50
+ *   int8 VNNI 128          0.72 / 0.71   0.53 / 0.53   0.50 / 0.51
  * (the AVX2 kernels' memcpy tails cost them 2x at H*W = 49 and 196). 128
- * columns win or tie everywhere, so the tables use 128 for every block.
- * VNNI gains ~9% at block 1, where the 4 shuffles per unit and pair weigh
- * more than the multiply-adds (dropping the two unpacks, results wrong,
- * timing only, saved 12-15% at block 1 and 4% at block 4), and 15-20% at
- * blocks 2 and 4.
- * Requantization is ~25-30% of the time (an experiment without it ran
- * 0.69 / 0.45 ms at blocks 1 / 4): 14 vector ops per 16 outputs, against
- * ~2 ops per pair of non-zeros per 16 outputs in the loop. */
+ * columns win at blocks 1 and 2 and tie at 4, so the tables use 128 for
+ * every block. VNNI gains ~12% at block 1, where the 4 shuffles per unit and
+ * pair weigh more than the multiply-adds (dropping the two unpacks, results
+ * wrong, timing only, saved 12-15% at block 1 and 4% at block 4), and ~20%
+ * at blocks 2 and 4. Requantization is a large share: with gemmlowp's
+ * rounding, an experiment without it ran 0.69 / 0.45 ms at blocks 1 / 4
+ * against 0.90 / 0.66 (25-30%); ruy's shift, now used, is 2 of the 14
+ * vector ops per 16 outputs cheaper. */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
