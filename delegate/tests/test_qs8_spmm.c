@@ -487,6 +487,18 @@ static void test_dispatch(const int* isa_ok) {
       if (i == TSP_ISA_AVX512) EXPECT(k->vnni == g_vnni);
     }
   }
+  /* The AVX-512 table (here possibly its VNNI copy, which copies the rest)
+   * has an int8 kernel wherever the AVX2 one has: no entry lost in a merge. */
+  const tsp_kernel_table* t2 = isa_ok[TSP_ISA_AVX2] ? tsp_kernels(TSP_ISA_AVX2) : NULL;
+  const tsp_kernel_table* t5 = isa_ok[TSP_ISA_AVX512] ? tsp_kernels(TSP_ISA_AVX512) : NULL;
+  if (t2 && t5) {
+    EXPECT(!t2->qs8_dwconv3x3s1 || t5->qs8_dwconv3x3s1);
+    EXPECT(!t2->qs8_dwconv3x3s2 || t5->qs8_dwconv3x3s2);
+    EXPECT(!t2->qs8_dwconv5x5s1 || t5->qs8_dwconv5x5s1);
+    EXPECT(!t2->qs8_dwconv5x5s2 || t5->qs8_dwconv5x5s2);
+    EXPECT(!t2->qs8_conv3x3s2c3 || t5->qs8_conv3x3s2c3);
+    EXPECT(!t2->qs8_gavgpool || t5->qs8_gavgpool);
+  }
 }
 
 int main(void) {
