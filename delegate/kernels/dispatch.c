@@ -85,8 +85,8 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
-    .qs8_spmm = {qs8_spmm_128x1__avx512, qs8_spmm_128x2__avx512, qs8_spmm_128x4__avx512},
-    .qs8_spmm_tile = {128, 128, 128},
+    .qs8_spmm = {qs8_spmm_128x1__avx512, qs8_spmm_128x2__avx512, qs8_spmm_64x4__avx512},
+    .qs8_spmm_tile = {128, 128, 64},
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx2,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx2,
 
@@ -117,7 +117,7 @@ __attribute__((constructor)) static void tsp_init_avx512_vnni_table(void) {
   kAvx512VnniTable.name = "avx512+vnni";
   kAvx512VnniTable.qs8_spmm[0] = qs8_spmm_128x1__avx512vnni;
   kAvx512VnniTable.qs8_spmm[1] = qs8_spmm_128x2__avx512vnni;
-  kAvx512VnniTable.qs8_spmm[2] = qs8_spmm_128x4__avx512vnni;
+  kAvx512VnniTable.qs8_spmm[2] = qs8_spmm_64x4__avx512vnni;
 }
 #endif
 

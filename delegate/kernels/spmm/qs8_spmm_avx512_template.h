@@ -24,7 +24,10 @@
  * also per 128-bit lane, puts the 32 int16 results back in column order, and
  * vpmovwb narrows them to 32 bytes. Widening first and interleaving words
  * (2 shuffles per zmm of pairs) costs fewer shuffles than the AVX2 order
- * (byte interleave, then widen the halves: 4 per zmm).
+ * (byte interleave, then widen the halves: 4 per zmm). Pairing even and odd
+ * columns by dword shifts and vpblendmw instead of the unpacks (no shuffle,
+ * but 2 more ops a unit and an int32 clamp before re-interleaving at the
+ * store) measured slower: 0.91 vs 0.76 ms at block 1, 0.62 vs 0.56 at 4.
  *
  * Remainders: the last nc % tile columns run as one narrower tile of
  * ceil(rem / 32) units whose last unit is masked (vmovdqu8 loads and stores
@@ -39,26 +42,27 @@
  * (bit-exact with tsp_qs8_requantize_conv, as the scalar reference).
  *
  * Measured (benchmarks/qs8_spmm_bench.c on the 2-vCPU AMD EPYC Zen 5 VM,
- * shared with other jobs: MobileNet v1 1.0's 13 pointwise layers at 90%,
- * network order, one thread, medians of 31 runs, ms, mean of two runs that
- * agreed within 4%; nc = H*W as the delegate calls the kernels / nc = ld =
- * round_up(H*W, 16)):
+ * MobileNet v1 1.0's 13 pointwise layers at 90%, network order, one thread,
+ * medians of 41 runs, ms, two runs within 1% of each other except f32 (up
+ * to 10%: the f32 rows took the host's noise); nc = H*W as the delegate
+ * calls the kernels / nc = ld = round_up(H*W, 16)):
  *                          block 1       block 2       block 4
- *   f32 AVX-512 (select)   1.55 / 1.50   1.27 / 1.21   0.84 / 0.79
- *   int8 AVX2 64           3.17 / 1.66   2.23 / 1.41   1.80 / 1.38
- *   int8 AVX-512 64        0.91 / 0.88   0.70 / 0.69   0.60 / 0.60
- *   int8 AVX-512 128       0.81 / 0.81   0.65 / 0.65   0.61 / 0.61
- *   int8 VNNI 64           0.84 / 0.84   0.59 / 0.58   0.50 / 0.50
- *   int8 VNNI 128          0.72 / 0.71   0.53 / 0.53   0.50 / 0.51
+ *   f32 AVX-512 (select)   1.45 / 1.39   1.21 / 1.14   0.79 / 0.74
+ *   int8 AVX2 64           3.11 / 1.61   2.16 / 1.37   1.72 / 1.33
+ *   int8 AVX-512 64        0.87 / 0.86   0.68 / 0.67   0.59 / 0.58
+ *   int8 AVX-512 128       0.80 / 0.80   0.63 / 0.63   0.59 / 0.58
+ *   int8 VNNI 64           0.82 / 0.81   0.57 / 0.57   0.49 / 0.49
+ *   int8 VNNI 128          0.69 / 0.69   0.51 / 0.51   0.50 / 0.49
  * (the AVX2 kernels' memcpy tails cost them 2x at H*W = 49 and 196). 128
- * columns win at blocks 1 and 2 and tie at 4, so the tables use 128 for
- * every block. VNNI gains ~12% at block 1, where the 4 shuffles per unit and
- * pair weigh more than the multiply-adds (dropping the two unpacks, results
- * wrong, timing only, saved 12-15% at block 1 and 4% at block 4), and ~20%
- * at blocks 2 and 4. Requantization is a large share: with gemmlowp's
- * rounding, an experiment without it ran 0.69 / 0.45 ms at blocks 1 / 4
- * against 0.90 / 0.66 (25-30%); ruy's shift, now used, is 2 of the 14
- * vector ops per 16 outputs cheaper. */
+ * columns win at blocks 1 and 2 (8-10%) and tie at 4, where the tables take
+ * 64 (128x4 is two 64-column passes anyway, and narrower tiles split a
+ * layer more evenly over threads). VNNI gains 14% at block 1, where the 4
+ * shuffles per unit and pair weigh more than the multiply-adds (dropping
+ * the two unpacks, results wrong, timing only, saved 12-15% at block 1 and
+ * 4% at block 4), and 17-19% at blocks 2 and 4. Requantization is a large
+ * share: with gemmlowp's rounding, an experiment without it ran 0.69 / 0.45
+ * ms at blocks 1 / 4 against 0.90 / 0.66 (25-30%); ruy's shift, now used,
+ * is 2 of the 14 vector ops per 16 outputs cheaper. */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
