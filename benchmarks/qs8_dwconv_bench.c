@@ -130,7 +130,7 @@ static double run(const kernel* k, const dw_group* g, const buffers* b) {
              b->w32, b->out32, tsp_chw_ld(out * out), &relu6);
   } else {
     /* ReLU6 folded into the output range, as the int8 MobileNet has it */
-    const tsp_qs8_output q = {-128, -128, 127};
+    const tsp_qs8_output q = {-128, -128, 127, 0};
     k->q[si](g->channels, g->in, g->in, out, out, pad, pad, b->in8, ld8(g->in * g->in), b->w8,
              b->bias, b->mult, b->shift, -128, &q, b->out8, ld8(out * out));
   }

@@ -1,9 +1,11 @@
 /* QS8 SpMM benchmark: MobileNet v1 1.0 (224x224)'s 13 pointwise layers at 90%
- * sparsity, one thread, output-channel blocks 1 and 4: the int8 AVX2 kernels
- * against the f32 AVX2 kernels (tsp_spmm_select's pick) on the same sparsity
- * pattern. Optionally also the int8 template's other multiply scheme
- * (vpmulld per non-zero instead of vpmaddwd per pair), which is how the
- * scheme of qs8_spmm_avx2_template.h was chosen.
+ * sparsity, one thread, output-channel blocks 1, 2 and 4: the int8 AVX2,
+ * AVX-512 and AVX-512 VNNI kernels (64- and 128-column tiles) against the
+ * f32 AVX2 and AVX-512 kernels (tsp_spmm_select's pick) on the same sparsity
+ * pattern; AVX-512 and VNNI rows only where the CPU has them. Optionally also
+ * the AVX2 template's other multiply scheme (vpmulld per non-zero instead of
+ * vpmaddwd per pair, blocks 1 and 4), which is how the scheme of
+ * qs8_spmm_avx2_template.h was chosen. Results: qs8_spmm_avx512_template.h.
  *
  * Build (from the repository root; the top level does not add benchmarks/):
  *   cmake -S . -B build/dev && cmake --build build/dev --target tsp_kernels
@@ -13,11 +15,15 @@
  *       /tmp/qs8_mulld_1.o /tmp/qs8_mulld_4.o build/dev/libtsp_kernels.a -lm -o /tmp/qs8_spmm_bench
  * (without the two variant objects and -DQS8_BENCH_MULLD it times the
  * library's kernels only), or with CMake via benchmarks/CMakeLists.txt.
- * Run: qs8_spmm_bench [runs=30]
+ * Run: qs8_spmm_bench [runs=30] [ld|hw] [layers]
+ *   ld (default): nc = the padded row length; hw: nc = H*W, as the delegate
+ *   calls the kernels (49 and 196 columns leave masked remainders);
+ *   "layers" adds a per-layer table of medians (ms).
  *
- * Weights: block 1 unstructured (each weight zero with p = 0.9), block 4
- * whole 4 x 1 tiles zeroed with p = 0.9; the int8 and f32 matrices share the
- * pattern. Rows are padded to ld = round_up(H*W, 16) elements, nc = ld.
+ * Weights: block 1 unstructured (each weight zero with p = 0.9), blocks 2
+ * and 4 whole 2 x 1 / 4 x 1 tiles zeroed with p = 0.9; the int8 and f32 matrices share the
+ * pattern. Rows are padded to ld = round_up(H*W, 16) elements; nc = ld, or
+ * H*W with "hw".
  * Network order: each layer's input is read just before its call (as the
  * depthwise conv that produces it would have written it). Variants are
  * interleaved in one process; the table shows medians over runs. GOPS counts
@@ -51,6 +57,7 @@
 #define NUM_LAYERS NUM_POINTWISE_LAYERS
 #define SPARSITY 0.9
 #define MAX_RUNS 1000
+#define MAX_VARIANTS 32
 
 #ifdef QS8_BENCH_MULLD
 void qs8_spmm_32x1_mulld__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const int8_t* input,
@@ -59,8 +66,8 @@ void qs8_spmm_32x4_mulld__avx2(size_t nc, const tsp_qs8_spmm_weights* w, const i
                                int8_t* output, size_t output_stride, const tsp_qs8_output* q);
 #endif
 
-enum { BLOCKS = 2 }; /* blocks 1 and 4 */
-static const uint32_t kBlocks[BLOCKS] = {1, 4};
+enum { BLOCKS = 3 }; /* blocks 1, 2 and 4 */
+static const uint32_t kBlocks[BLOCKS] = {1, 2, 4};
 
 typedef struct {
   tsp_spmm_packed f32[BLOCKS][NUM_LAYERS];
@@ -144,35 +151,41 @@ static int touch_qs8(const int8_t* x, size_t n) {
   return s;
 }
 
-/* A variant: f32 (fn32) or int8 (fnq) kernel of block index b. */
+/* A variant: f32 (tsp_spmm_select of table t32) or int8 (fnq) kernel of
+ * block index b. */
 typedef struct {
   const char* name;
   int b;
-  tsp_spmm_fn fn32; /* NULL: tsp_spmm_select per layer */
+  const tsp_kernel_table* t32;
   tsp_qs8_spmm_fn fnq;
   int is_f32;
 } variant;
 
-static double run_network(const bench_data* d, const tsp_kernel_table* t, const variant* v,
-                          double* sink) {
+static int g_nc_hw; /* nc = H*W instead of ld */
+
+/* Returns the network's total; per_layer[i] gets layer i's time. */
+static double run_network(const bench_data* d, const variant* v, double* sink,
+                          double* per_layer) {
   const tsp_minmax clamp = {0.0f, 6.0f};
   const tsp_qs8_output q = {-128, -128, 127, 0};
   double total = 0.0;
   for (size_t i = 0; i < NUM_LAYERS; ++i) {
     const pw_layer* l = &kPointwiseLayers[i];
-    const size_t ld = d->ld[i];
+    const size_t ld = d->ld[i], nc = g_nc_hw ? l->hw : ld;
     double t0;
     if (v->is_f32) {
-      const tsp_spmm_fn fn = tsp_spmm_select(t, kBlocks[v->b], l->in);
+      const tsp_spmm_fn fn = tsp_spmm_select(v->t32, kBlocks[v->b], l->in);
       *sink += touch_f32(d->in_f32[i], l->in * ld);
       t0 = now_s();
-      fn(ld, &d->f32[v->b][i].view, d->in_f32[i], d->out_f32[i], ld * sizeof(float), &clamp);
+      fn(nc, &d->f32[v->b][i].view, d->in_f32[i], d->out_f32[i], ld * sizeof(float), &clamp);
     } else {
       *sink += touch_qs8(d->in_qs8[i], l->in * ld);
       t0 = now_s();
-      v->fnq(ld, &d->qs8[v->b][i].view, d->in_qs8[i], d->out_qs8[i], ld, &q);
+      v->fnq(nc, &d->qs8[v->b][i].view, d->in_qs8[i], d->out_qs8[i], ld, &q);
     }
-    total += now_s() - t0;
+    const double dt = now_s() - t0;
+    per_layer[i] = dt;
+    total += dt;
   }
   return total;
 }
@@ -180,7 +193,8 @@ static double run_network(const bench_data* d, const tsp_kernel_table* t, const 
 static double nnz_ops(const bench_data* d, int b) {
   double ops = 0.0;
   for (size_t i = 0; i < NUM_LAYERS; ++i) {
-    ops += 2.0 * d->qs8[b][i].nnz_blocks * kBlocks[b] * kPointwiseLayers[i].hw;
+    const double nc = g_nc_hw ? kPointwiseLayers[i].hw : d->ld[i];
+    ops += 2.0 * d->qs8[b][i].nnz_blocks * kBlocks[b] * nc;
   }
   return ops;
 }
@@ -188,43 +202,83 @@ static double nnz_ops(const bench_data* d, int b) {
 int main(int argc, char** argv) {
   int runs = argc > 1 ? atoi(argv[1]) : 30;
   if (runs < 1 || runs > MAX_RUNS) runs = 30;
+  g_nc_hw = argc > 2 && strcmp(argv[2], "hw") == 0;
+  const int show_layers = argc > 3 && strcmp(argv[3], "layers") == 0;
   const tsp_kernel_table* t = tsp_kernels(TSP_ISA_AVX2);
   if (!t) {
     printf("AVX2 not supported by this CPU\n");
     return 0;
   }
+  const tsp_kernel_table* t512 = tsp_kernels(TSP_ISA_AVX512);
+  __builtin_cpu_init();
+  const int vnni = t512 && __builtin_cpu_supports("avx512vnni");
   static bench_data d;
   setup(&d);
-  const variant vars[] = {
-      {"f32 avx2 (select)", 0, NULL, NULL, 1},
-      {"qs8_spmm_32x1__avx2", 0, NULL, qs8_spmm_32x1__avx2, 0},
-      {"qs8_spmm_64x1__avx2", 0, NULL, qs8_spmm_64x1__avx2, 0},
-#ifdef QS8_BENCH_MULLD
-      {"qs8 32x1 vpmulld (alt)", 0, NULL, qs8_spmm_32x1_mulld__avx2, 0},
-#endif
-      {"f32 avx2 (select)", 1, NULL, NULL, 1},
-      {"qs8_spmm_32x4__avx2", 1, NULL, qs8_spmm_32x4__avx2, 0},
-      {"qs8_spmm_64x4__avx2", 1, NULL, qs8_spmm_64x4__avx2, 0},
-#ifdef QS8_BENCH_MULLD
-      {"qs8 32x4 vpmulld (alt)", 1, NULL, qs8_spmm_32x4_mulld__avx2, 0},
-#endif
+  variant vars[MAX_VARIANTS];
+  int nv = 0;
+#define ADD(name, b, t32, fnq, is_f32) vars[nv++] = (variant){name, b, t32, fnq, is_f32}
+  /* Per block index: the int8 kernels timed, NULL where none. */
+#define K(name) {#name, name}
+  static const struct {
+    const char* name;
+    tsp_qs8_spmm_fn fn;
+  } kInt8[BLOCKS][8] = {
+      {K(qs8_spmm_32x1__avx2), K(qs8_spmm_64x1__avx2), K(qs8_spmm_64x1__avx512),
+       K(qs8_spmm_128x1__avx512), K(qs8_spmm_64x1__avx512vnni), K(qs8_spmm_128x1__avx512vnni)},
+      {K(qs8_spmm_32x2__avx2), K(qs8_spmm_64x2__avx2), K(qs8_spmm_64x2__avx512),
+       K(qs8_spmm_128x2__avx512), K(qs8_spmm_64x2__avx512vnni), K(qs8_spmm_128x2__avx512vnni)},
+      {K(qs8_spmm_32x4__avx2), K(qs8_spmm_64x4__avx2), K(qs8_spmm_64x4__avx512),
+       K(qs8_spmm_128x4__avx512), K(qs8_spmm_64x4__avx512vnni), K(qs8_spmm_128x4__avx512vnni)},
   };
-  enum { NV = sizeof(vars) / sizeof(vars[0]) };
-  static double s[NV][MAX_RUNS];
-  double sink = 0.0;
-  for (int r = -2; r < runs; ++r) { /* two warm-up runs */
-    for (int v = 0; v < NV; ++v) {
-      const double sec = run_network(&d, t, &vars[v], &sink);
-      if (r >= 0) s[v][r] = sec;
+#undef K
+  for (int b = 0; b < BLOCKS; ++b) {
+    ADD("f32 avx2 (select)", b, t, NULL, 1);
+    if (t512) ADD("f32 avx512 (select)", b, t512, NULL, 1);
+    for (int k = 0; k < 6; ++k) {
+      if (k >= 2 && !t512) continue;
+      if (k >= 4 && !vnni) continue;
+      ADD(kInt8[b][k].name, b, NULL, kInt8[b][k].fn, 0);
+#ifdef QS8_BENCH_MULLD
+      if (k == 1 && b != 1) { /* the vpmulld variants exist for blocks 1 and 4 */
+        ADD(b ? "qs8 32x4 vpmulld (alt)" : "qs8 32x1 vpmulld (alt)", b, NULL,
+            b ? qs8_spmm_32x4_mulld__avx2 : qs8_spmm_32x1_mulld__avx2, 0);
+      }
+#endif
     }
   }
-  printf("MobileNet v1 1.0 pointwise layers, 90%% sparse, 1 thread, nc = ld, network order, "
-         "median of %d runs%s\n", runs, sink == 12345.0 ? " " : "");
-  printf("%-6s %-24s %9s %12s\n", "block", "kernel", "ms", "GOPS nnz");
-  for (int v = 0; v < NV; ++v) {
+#undef ADD
+  static double s[MAX_VARIANTS][MAX_RUNS];
+  static double layer_s[MAX_VARIANTS][NUM_LAYERS][MAX_RUNS];
+  double sink = 0.0, per_layer[NUM_LAYERS];
+  for (int r = -2; r < runs; ++r) { /* two warm-up runs */
+    for (int v = 0; v < nv; ++v) {
+      const double sec = run_network(&d, &vars[v], &sink, per_layer);
+      if (r < 0) continue;
+      s[v][r] = sec;
+      for (size_t i = 0; i < NUM_LAYERS; ++i) layer_s[v][i][r] = per_layer[i];
+    }
+  }
+  printf("MobileNet v1 1.0 pointwise layers, 90%% sparse, 1 thread, nc = %s, network order, "
+         "median of %d runs%s\n", g_nc_hw ? "H*W" : "ld", runs, sink == 12345.0 ? " " : "");
+  printf("%-6s %-28s %9s %12s\n", "block", "kernel", "ms", "GOPS nnz");
+  for (int v = 0; v < nv; ++v) {
     const double ms = median(s[v], runs) * 1e3;
-    printf("%-6u %-24s %9.3f %12.1f\n", kBlocks[vars[v].b], vars[v].name, ms,
+    printf("%-6u %-28s %9.3f %12.1f\n", kBlocks[vars[v].b], vars[v].name, ms,
            nnz_ops(&d, vars[v].b) / ms * 1e-6);
+  }
+  if (show_layers) {
+    printf("\nper layer (median ms; layer: in x out @ H*W)\n");
+    for (int v = 0; v < nv; ++v) {
+      printf("b%u %-28s", kBlocks[vars[v].b], vars[v].name);
+      for (size_t i = 0; i < NUM_LAYERS; ++i) printf(" %6.3f", median(layer_s[v][i], runs) * 1e3);
+      printf("\n");
+    }
+    printf("layers:");
+    for (size_t i = 0; i < NUM_LAYERS; ++i) {
+      printf(" %zu:%ux%u@%u", i, kPointwiseLayers[i].in, kPointwiseLayers[i].out,
+             kPointwiseLayers[i].hw);
+    }
+    printf("\n");
   }
   return 0;
 }

@@ -85,9 +85,10 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
-    /* int8: AVX-512 depthwise 3x3; the rest runs the AVX2 kernels */
-    .qs8_spmm = {qs8_spmm_64x1__avx2, qs8_spmm_64x2__avx2, qs8_spmm_64x4__avx2},
-    .qs8_spmm_tile = {64, 64, 64},
+    /* int8: AVX-512 SpMM (VNNI variant below) and depthwise 3x3; 5x5, the
+     * first conv and the pool run the AVX2 kernels */
+    .qs8_spmm = {qs8_spmm_128x1__avx512, qs8_spmm_128x2__avx512, qs8_spmm_64x4__avx512},
+    .qs8_spmm_tile = {128, 128, 64},
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx512,
     .qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx512,
 
@@ -101,6 +102,25 @@ static const tsp_kernel_table kAvx512Table = {
     .fma_peak = f32_fma_peak__avx512,
     .lanes = 16,
 };
+
+/* kAvx512Table with the AVX512-VNNI int8 SpMM kernels (vpdpwssd on the same
+ * pairs stream, same tiles), returned by tsp_kernels(TSP_ISA_AVX512) when the
+ * CPU also has avx512vnni: VNNI is not a tsp_isa of its own (options, the
+ * Python API and the tests name ISAs "avx512"). It is copied from
+ * kAvx512Table once at load, not written out as a second literal, so an
+ * entry filled in kAvx512Table cannot be missed here: a duplicated literal
+ * was mis-merged on the first merge of main (git put main's new
+ * kAvx512Table entries into the copy and left NULLs in the original).
+ * Written only by this constructor, before any tsp_kernels call. */
+static tsp_kernel_table kAvx512VnniTable;
+
+__attribute__((constructor)) static void tsp_init_avx512_vnni_table(void) {
+  kAvx512VnniTable = kAvx512Table;
+  kAvx512VnniTable.name = "avx512+vnni";
+  kAvx512VnniTable.qs8_spmm[0] = qs8_spmm_128x1__avx512vnni;
+  kAvx512VnniTable.qs8_spmm[1] = qs8_spmm_128x2__avx512vnni;
+  kAvx512VnniTable.qs8_spmm[2] = qs8_spmm_64x4__avx512vnni;
+}
 #endif
 
 #if defined(__aarch64__)
@@ -193,6 +213,7 @@ const tsp_kernel_table* tsp_kernels(tsp_isa isa) {
     case TSP_ISA_AVX2:
       return &kAvx2Table;
     case TSP_ISA_AVX512:
+      if (__builtin_cpu_supports("avx512vnni")) return &kAvx512VnniTable; /* see its comment */
       return &kAvx512Table;
 #endif
 #if defined(__aarch64__)

@@ -1,16 +1,32 @@
 /* AVX-512 int8 requantization, 16 int32 lanes at a time, bit-exact with
- * tsp_qs8_requantize (qs8_requant.h): the zmm port of qs8_requant_avx2.h
- * (same steps, see there for why each is exact), with mask registers where
- * AVX2 needed compare vectors:
- *   - the one high-mul overflow (x == mult == INT32_MIN gives 0x80000000)
- *     becomes INT32_MAX by a masked move, only when `sat` (the row's
- *     multiplier is INT32_MIN);
- *   - RoundingDivideByPOT's + 1 is a masked add.
- * Include only from files compiled with -mavx512f/bw (F and BW suffice). */
+ * qs8_requant.h. Include only from files compiled with -mavx512f -mavx512bw
+ * (and -mavx512vl for the masked 256-bit stores).
+ *
+ * Two parts:
+ *   1. qs8z_*: tsp_qs8_requantize (the depthwise conv: gemmlowp's rounding,
+ *      or ruy's when q->ties_up), the zmm port of qs8_requant_avx2.h (same
+ *      steps, see there for why each is exact), with mask registers where
+ *      AVX2 needed compare vectors: the one high-mul overflow (x == mult ==
+ *      INT32_MIN gives 0x80000000) becomes INT32_MAX by a masked move, only
+ *      when `sat` (the row's multiplier is INT32_MIN); RoundingDivideByPOT's
+ *      + 1 is a masked add.
+ *   2. qs8_*512: tsp_qs8_requantize_conv (the SpMM: ruy's rounding, TFLite's
+ *      int8 CONV_2D). Per vector of 16 accumulators, qs8_requant_conv512:
+ *      left shift by vpsllvd (wraps like the scalar); the high-mul as
+ *      floor((ab + 2^30) / 2^31) by vpmuldq on even and odd lanes, bits 31..62
+ *      picked by 64-bit shifts and a masked dword blend, the overflow fixed
+ *      under a compare mask only in rows whose multiplier is INT32_MIN; ruy's
+ *      right shift, floor(x / 2^e) + bit e - 1 of x. The clamp, zero point and
+ *      narrowing to int8 are done on two vectors at once after vpackssdw
+ *      (qs8_pack_clamp512): int16 saturation is monotone and the clamp bounds
+ *      min - zy, max - zy lie in [-255, 255], so saturating to int16 first
+ *      and clamping after gives the same value as clamping the int32; the
+ *      zero-point add then stays in [min, max] (no int16 wrap). */
 #ifndef TFLITE_SPARSE_QS8_REQUANT_AVX512_H_
 #define TFLITE_SPARSE_QS8_REQUANT_AVX512_H_
 
 #include <immintrin.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "qs8_requant.h"
@@ -66,5 +82,65 @@ QS8_INLINE __m512i qs8z_requant(__m512i acc, const qs8z_rq* p, const int sat, co
 
 /* 16 int32 already in [-128, 127] to 16 int8 (truncating vpmovdb is exact). */
 QS8_INLINE __m128i qs8z_pack(__m512i y) { return _mm512_cvtepi32_epi8(y); }
+
+/* ---- 2. the SpMM (ruy rounding) ---- */
+
+
+/* Broadcast constants of one output channel. */
+typedef struct {
+  __m512i mult, left, right, right_m1, round_bit;
+  __m512i lo, hi, zp; /* int16 lanes: min - zy, max - zy, zy */
+} qs8_rq512;
+
+QS8_INLINE qs8_rq512 qs8_row_params512(int32_t mult, int32_t shift, const tsp_qs8_output* q) {
+  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  qs8_rq512 p;
+  p.mult = _mm512_set1_epi32(mult);
+  p.left = _mm512_set1_epi32(left);
+  p.right = _mm512_set1_epi32(right);
+  p.right_m1 = _mm512_set1_epi32(right > 0 ? right - 1 : 0);
+  p.round_bit = _mm512_set1_epi32(right > 0 ? 1 : 0); /* callers may round with right == 0 */
+  p.lo = _mm512_set1_epi16((int16_t)(q->min - q->zero_point));
+  p.hi = _mm512_set1_epi16((int16_t)(q->max - q->zero_point));
+  p.zp = _mm512_set1_epi16((int16_t)q->zero_point);
+  return p;
+}
+
+/* acc * 2^left (wrapping), then SaturatingRoundingDoublingHighMul.
+ * sat: the row's multiplier is INT32_MIN; left: the row's shift is > 0.
+ * Both are per-row constants, so callers branch per row, not per vector. */
+QS8_INLINE __m512i qs8_high_mul512(__m512i acc, const qs8_rq512* p, const int sat,
+                                   const int left) {
+  const __m512i x = left ? _mm512_sllv_epi32(acc, p->left) : acc;
+  const __m512i nudge = _mm512_set1_epi64(INT64_C(1) << 30);
+  const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, p->mult), nudge);
+  const __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), p->mult), nudge);
+  __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(even, 31),
+                                      _mm512_slli_epi64(odd, 1));
+  if (sat) {
+    h = _mm512_mask_mov_epi32(h, _mm512_cmpeq_epi32_mask(x, p->mult), _mm512_set1_epi32(INT32_MAX));
+  }
+  return h;
+}
+
+/* tsp_qs8_mbqm_conv of 16 lanes (no zero point, no clamp); round: the
+ * row's shift is < 0. */
+QS8_INLINE __m512i qs8_requant_conv512(__m512i acc, const qs8_rq512* p, const int sat,
+                                       const int left, const int round) {
+  __m512i h = qs8_high_mul512(acc, p, sat, left);
+  if (round) { /* floor(h / 2^right) + bit right - 1 of h: ties up */
+    const __m512i bit = _mm512_and_si512(_mm512_srav_epi32(h, p->right_m1), p->round_bit);
+    h = _mm512_add_epi32(_mm512_srav_epi32(h, p->right), bit);
+  }
+  return h;
+}
+
+/* Two requantized vectors a, b to int16 (vpackssdw interleaves their
+ * 128-bit lanes: a0 b0 a1 b1 ...), clamped and offset by zy. */
+QS8_INLINE __m512i qs8_pack_clamp512(__m512i a, __m512i b, const qs8_rq512* p) {
+  __m512i w = _mm512_packs_epi32(a, b);
+  w = _mm512_min_epi16(_mm512_max_epi16(w, p->lo), p->hi);
+  return _mm512_add_epi16(w, p->zp);
+}
 
 #endif /* TFLITE_SPARSE_QS8_REQUANT_AVX512_H_ */

@@ -21,25 +21,44 @@ typedef struct {
   tsp_qs8_spmm_fn fn;
   tsp_isa isa;
   uint32_t block;
+  int vnni; /* also needs AVX512_VNNI (not a tsp_isa of its own) */
 } qs8_kernel;
 
 static const qs8_kernel kKernels[] = {
 #ifdef TSP_TEST_X86
-    {"qs8_spmm_32x1__avx2", qs8_spmm_32x1__avx2, TSP_ISA_AVX2, 1},
-    {"qs8_spmm_32x2__avx2", qs8_spmm_32x2__avx2, TSP_ISA_AVX2, 2},
-    {"qs8_spmm_32x4__avx2", qs8_spmm_32x4__avx2, TSP_ISA_AVX2, 4},
-    {"qs8_spmm_64x1__avx2", qs8_spmm_64x1__avx2, TSP_ISA_AVX2, 1},
-    {"qs8_spmm_64x2__avx2", qs8_spmm_64x2__avx2, TSP_ISA_AVX2, 2},
-    {"qs8_spmm_64x4__avx2", qs8_spmm_64x4__avx2, TSP_ISA_AVX2, 4},
+    {"qs8_spmm_32x1__avx2", qs8_spmm_32x1__avx2, TSP_ISA_AVX2, 1, 0},
+    {"qs8_spmm_32x2__avx2", qs8_spmm_32x2__avx2, TSP_ISA_AVX2, 2, 0},
+    {"qs8_spmm_32x4__avx2", qs8_spmm_32x4__avx2, TSP_ISA_AVX2, 4, 0},
+    {"qs8_spmm_64x1__avx2", qs8_spmm_64x1__avx2, TSP_ISA_AVX2, 1, 0},
+    {"qs8_spmm_64x2__avx2", qs8_spmm_64x2__avx2, TSP_ISA_AVX2, 2, 0},
+    {"qs8_spmm_64x4__avx2", qs8_spmm_64x4__avx2, TSP_ISA_AVX2, 4, 0},
+    {"qs8_spmm_64x1__avx512", qs8_spmm_64x1__avx512, TSP_ISA_AVX512, 1, 0},
+    {"qs8_spmm_64x2__avx512", qs8_spmm_64x2__avx512, TSP_ISA_AVX512, 2, 0},
+    {"qs8_spmm_64x4__avx512", qs8_spmm_64x4__avx512, TSP_ISA_AVX512, 4, 0},
+    {"qs8_spmm_128x1__avx512", qs8_spmm_128x1__avx512, TSP_ISA_AVX512, 1, 0},
+    {"qs8_spmm_128x2__avx512", qs8_spmm_128x2__avx512, TSP_ISA_AVX512, 2, 0},
+    {"qs8_spmm_128x4__avx512", qs8_spmm_128x4__avx512, TSP_ISA_AVX512, 4, 0},
+    {"qs8_spmm_64x1__avx512vnni", qs8_spmm_64x1__avx512vnni, TSP_ISA_AVX512, 1, 1},
+    {"qs8_spmm_64x2__avx512vnni", qs8_spmm_64x2__avx512vnni, TSP_ISA_AVX512, 2, 1},
+    {"qs8_spmm_64x4__avx512vnni", qs8_spmm_64x4__avx512vnni, TSP_ISA_AVX512, 4, 1},
+    {"qs8_spmm_128x1__avx512vnni", qs8_spmm_128x1__avx512vnni, TSP_ISA_AVX512, 1, 1},
+    {"qs8_spmm_128x2__avx512vnni", qs8_spmm_128x2__avx512vnni, TSP_ISA_AVX512, 2, 1},
+    {"qs8_spmm_128x4__avx512vnni", qs8_spmm_128x4__avx512vnni, TSP_ISA_AVX512, 4, 1},
 #endif
 #ifdef TSP_TEST_NEON
-    {"qs8_spmm_16x1__neon", qs8_spmm_16x1__neon, TSP_ISA_NEON, 1},
-    {"qs8_spmm_16x2__neon", qs8_spmm_16x2__neon, TSP_ISA_NEON, 2},
-    {"qs8_spmm_16x4__neon", qs8_spmm_16x4__neon, TSP_ISA_NEON, 4},
+    {"qs8_spmm_16x1__neon", qs8_spmm_16x1__neon, TSP_ISA_NEON, 1, 0},
+    {"qs8_spmm_16x2__neon", qs8_spmm_16x2__neon, TSP_ISA_NEON, 2, 0},
+    {"qs8_spmm_16x4__neon", qs8_spmm_16x4__neon, TSP_ISA_NEON, 4, 0},
 #endif
-    {"none", NULL, TSP_ISA_SCALAR, 0}, /* keeps the array non-empty; skipped */
+    {"none", NULL, TSP_ISA_SCALAR, 0, 0}, /* keeps the array non-empty; skipped */
 };
 #define NUM_KERNELS (sizeof(kKernels) / sizeof(kKernels[0]))
+
+static int g_vnni; /* the CPU has AVX512_VNNI */
+
+static int kernel_runs(const qs8_kernel* k, uint32_t block, const int* isa_ok) {
+  return k->fn != NULL && k->block == block && isa_ok[k->isa] && (!k->vnni || g_vnni);
+}
 
 /* ------------------------------------------- naive TFLite arithmetic --- */
 
@@ -325,9 +344,7 @@ static void run_case(tsp_rng* rng, const qs8_case* c, int input_mode, const int*
              c->out, c->in, c->nc, c->sparsity, c->zx, c->extreme);
     test_record(check_output(what, ref, want, c));
     for (size_t k = 0; k < NUM_KERNELS; ++k) {
-      if (kKernels[k].fn == NULL || kKernels[k].block != blocks[b] || !isa_ok[kKernels[k].isa]) {
-        continue;
-      }
+      if (!kernel_runs(&kKernels[k], blocks[b], isa_ok)) continue;
       memset(got, SENTINEL, ny);
       kKernels[k].fn(c->nc, &p.view, xin, got, c->out_stride, &c->q);
       snprintf(what, sizeof(what), "%s out%u in%u nc%zu sp%.1f zx%d ext%d os%zu",
@@ -350,7 +367,8 @@ static void run_case(tsp_rng* rng, const qs8_case* c, int input_mode, const int*
 static void test_kernels(const int* isa_ok) {
   tsp_rng rng;
   rng_seed(&rng, 2);
-  const size_t ncs[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 200};
+  const size_t ncs[] = {1,  7,  8,  9,  15, 16,  17,  31,  32,  33,
+                        49, 63, 64, 65, 100, 127, 129, 196, 200};
   const uint32_t outs[] = {1, 3, 5, 7, 30}, ins[] = {0, 1, 3, 17, 64};
   const float sparsities[] = {0.0f, 0.5f, 0.9f, 1.0f};
   const int32_t zxs[] = {-128, 127, 0, 5};
@@ -371,6 +389,23 @@ static void test_kernels(const int* isa_ok) {
         }
       }
     }
+  }
+}
+
+/* Every column count 1..200 (each remainder of the 16-, 32-, 64- and
+ * 128-column tiles, MobileNet's 49 and 196), on a few small shapes with tail
+ * rows, so masks and fallbacks to narrower tiles meet every nc. */
+static void test_column_sweep(const int* isa_ok) {
+  tsp_rng rng;
+  rng_seed(&rng, 3);
+  const float sparsities[] = {0.0f, 0.5f, 0.9f, 1.0f};
+  const int32_t zxs[] = {-128, 127, 0, 5};
+  for (size_t nc = 1; nc <= 200; ++nc) {
+    const int32_t zy = (int32_t)rng_below(&rng, 256) - 128;
+    const tsp_qs8_output q = {zy, nc % 3 ? -128 : zy, 127, 0};
+    const qs8_case c = {nc % 2 ? 7u : 6u, nc % 4 ? 17u : 4u, nc, nc + nc % 3, nc + 2 * (nc % 2),
+                        sparsities[nc % 4], zxs[(nc / 4) % 4], q, (int)(nc % 5 == 4)};
+    run_case(&rng, &c, (int)(nc % 7 == 6) + (int)(nc % 11 == 10) * 2, isa_ok);
   }
 }
 
@@ -400,7 +435,7 @@ static void test_saturation(const int* isa_ok) {
     qs8_spmm__scalar(NC, &p.view, x, ref, NC, &q);
     test_record(check_output("saturation scalar", ref, want, &c));
     for (size_t k = 0; k < NUM_KERNELS; ++k) {
-      if (kKernels[k].fn == NULL || kKernels[k].block != b || !isa_ok[kKernels[k].isa]) continue;
+      if (!kernel_runs(&kKernels[k], b, isa_ok)) continue;
       memset(got, 0, sizeof(got));
       kKernels[k].fn(NC, &p.view, x, got, NC, &q);
       test_record(check_output(kKernels[k].name, got, want, &c));
@@ -424,16 +459,65 @@ static void test_pack_errors(void) {
   EXPECT(p.values == NULL && p.bias == NULL);
 }
 
+/* The kernel tables hand out kernels this file tests, each with its tile,
+ * and the VNNI ones exactly when the CPU has VNNI. */
+static void test_dispatch(const int* isa_ok) {
+  for (int i = 0; i < TSP_ISA_COUNT; ++i) {
+    const tsp_kernel_table* t = tsp_kernels((tsp_isa)i);
+    if (!isa_ok[i]) {
+      EXPECT(t == NULL);
+      continue;
+    }
+    EXPECT(t != NULL && t->isa == (tsp_isa)i);
+    if (t == NULL) continue;
+    for (int b = 0; b < 3; ++b) {
+      const qs8_kernel* k = NULL;
+      for (size_t j = 0; j < NUM_KERNELS; ++j) {
+        if (kKernels[j].fn == t->qs8_spmm[b]) k = &kKernels[j];
+      }
+      if (t->qs8_spmm[b] == qs8_spmm__scalar) {
+        EXPECT(i == TSP_ISA_SCALAR && t->qs8_spmm_tile[b] == 1);
+        continue;
+      }
+      EXPECT(k != NULL && k->block == (1u << b) && k->isa == (tsp_isa)i);
+      if (k == NULL) continue;
+      size_t tile = 0; /* the name's column count */
+      sscanf(k->name, "qs8_spmm_%zux", &tile);
+      EXPECT(tile == t->qs8_spmm_tile[b]);
+      if (i == TSP_ISA_AVX512) EXPECT(k->vnni == g_vnni);
+    }
+  }
+  /* The AVX-512 table (here possibly its VNNI copy, which copies the rest)
+   * has an int8 kernel wherever the AVX2 one has: no entry lost in a merge. */
+  const tsp_kernel_table* t2 = isa_ok[TSP_ISA_AVX2] ? tsp_kernels(TSP_ISA_AVX2) : NULL;
+  const tsp_kernel_table* t5 = isa_ok[TSP_ISA_AVX512] ? tsp_kernels(TSP_ISA_AVX512) : NULL;
+  if (t2 && t5) {
+    EXPECT(!t2->qs8_dwconv3x3s1 || t5->qs8_dwconv3x3s1);
+    EXPECT(!t2->qs8_dwconv3x3s2 || t5->qs8_dwconv3x3s2);
+    EXPECT(!t2->qs8_dwconv5x5s1 || t5->qs8_dwconv5x5s1);
+    EXPECT(!t2->qs8_dwconv5x5s2 || t5->qs8_dwconv5x5s2);
+    EXPECT(!t2->qs8_conv3x3s2c3 || t5->qs8_conv3x3s2c3);
+    EXPECT(!t2->qs8_gavgpool || t5->qs8_gavgpool);
+  }
+}
+
 int main(void) {
   int isa_ok[TSP_ISA_COUNT];
   for (int i = 0; i < TSP_ISA_COUNT; ++i) {
     isa_ok[i] = tsp_isa_supported((tsp_isa)i);
     printf("%s: %s\n", tsp_isa_name((tsp_isa)i), isa_ok[i] ? "tested" : "skipped (CPU lacks it)");
   }
+#ifdef TSP_TEST_X86
+  __builtin_cpu_init();
+  g_vnni = isa_ok[TSP_ISA_AVX512] && __builtin_cpu_supports("avx512vnni");
+  printf("avx512vnni: %s\n", g_vnni ? "tested" : "skipped (CPU lacks it)");
+#endif
   test_arithmetic();
   test_quantize_multiplier();
   test_pack_errors();
   test_saturation(isa_ok);
+  test_dispatch(isa_ok);
+  test_column_sweep(isa_ok);
   test_kernels(isa_ok);
   return test_summary();
 }
