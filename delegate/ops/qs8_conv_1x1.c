@@ -60,8 +60,8 @@ int tsp_qs8_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteN
   if (!facts->sparse_conv && !facts->on_pixel) return 0;
   if (facts->sparse_conv) {
     double macs = (double)input->dims->data[1] * input->dims->data[2] * wd->data[0] * wd->data[3];
-    facts->saved_ns = tsp_cost_qs8_sparse_conv_saving(macs, 1.0 - sparsity,
-                                                      tsp_weight_declared_block(&source));
+    facts->saved_ns = tsp_cost_qs8_sparse_conv_saving(
+        macs, 1.0 - sparsity, tsp_weight_declared_block(&source), (int)ctx->options->isa);
   }
   facts->supported = 1;
   return 0;
