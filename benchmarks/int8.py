@@ -1,7 +1,7 @@
 """Sparse int8 with the delegate vs dense int8 and dense float32 on stock
 TFLite (XNNPACK): issue 13's bars, measured on this machine.
 
-    python benchmarks/int8.py [--runs 100] [--out results.md]
+    python benchmarks/int8.py [--runs 100] [--cache DIR] [--out results.md]
 
 Subjects are Keras MobileNet v1 1.0 (every 1x1 conv but the classifier
 magnitude-pruned to 90%: unstructured and in blocks of 4 output channels)
@@ -49,17 +49,15 @@ def _tf_int8(model, rep: np.ndarray) -> bytes:
 
 def build(directory: Path, family: str, sparsity: float, block: int) -> dict[str, Path]:
     """The sparse int8 file (our converter), dense int8 and dense float32 (TF's)."""
+    stem = f"{family}_{int(sparsity * 100)}_b{block}"
+    paths = {kind: directory / f"{stem}_{kind}.tflite" for kind in ("sparse_int8", "dense_int8", "dense_f32")}
+    if all(path.is_file() for path in paths.values()):  # kept by an earlier --cache run
+        return paths
     if family == "mobilenet_v1":
         model = subjects.mobilenet_v1(subjects.Subject(sparsity=sparsity, block=block))
     else:
         model = subjects.family_model(subjects.FamilySubject(family=family, sparsity=sparsity, block=block))
     rep = _representative()
-    stem = f"{family}_{int(sparsity * 100)}_b{block}"
-    paths = {
-        "sparse_int8": directory / f"{stem}_sparse_int8.tflite",
-        "dense_int8": directory / f"{stem}_dense_int8.tflite",
-        "dense_f32": directory / f"{stem}_dense_f32.tflite",
-    }
     paths["sparse_int8"].write_bytes(convert(model, sparse=True, block=block, int8=True, representative=rep))
     paths["dense_int8"].write_bytes(_tf_int8(model, rep))
     paths["dense_f32"].write_bytes(subjects.to_tflite(model, sparse=False))
@@ -107,6 +105,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--out", type=Path, help="also write the table as Markdown here")
+    parser.add_argument("--cache", type=Path, help="keep the converted models here (and reuse them)")
     args = parser.parse_args(argv)
     lines = [
         f"CPU: {bench.cpu_model()}; delegate isa={tflite_sparse.delegate_report(tflite_sparse.load_delegate('litert')).get('isa', '?')}; "
@@ -117,8 +116,10 @@ def main(argv=None) -> int:
         "|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
+        directory = args.cache or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
         for family, sparsity, block, name in SUBJECTS:
-            paths = build(Path(tmp), family, sparsity, block)
+            paths = build(directory, family, sparsity, block)
             ms, report = time_three(paths, args.runs)
             parts = report.get("partitions", [])
             lines.append(
