@@ -40,17 +40,23 @@ def _runtime_module(runtime: str):
     return litert.Interpreter, litert.OpResolverType
 
 
+# Delegate options for "ours" stages, as JSON (a test that must reach the
+# delegate's build paths on a model too small to pay sets {"cost_rule": 0}).
+OPTIONS_ENV = "TSP_MUTANT_DELEGATE_OPTIONS"
+
+
 def interpreter_for(stage: str, path: str):
     import tflite_sparse
 
     who, runtime, *xnnpack = stage.split("-")
+    options = json.loads(os.environ.get(OPTIONS_ENV, "{}"))
     if who == "stock":
         return stock_interpreter(path, runtime)
     if xnnpack:
-        return tflite_sparse.Interpreter(path, runtime=runtime)
-    # tflite_sparse.Interpreter takes no op resolver: build the runtime's own.
+        return tflite_sparse.Interpreter(path, runtime=runtime, **options)
+    # The runtime's own interpreter with its builtin resolver (no XNNPACK).
     cls, resolver = _runtime_module(runtime)
-    delegates = [tflite_sparse.load_delegate(runtime)] if who == "ours" else None
+    delegates = [tflite_sparse.load_delegate(runtime, **options)] if who == "ours" else None
     return cls(model_path=path, num_threads=1, experimental_delegates=delegates,
                experimental_op_resolver_type=resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
 

@@ -209,3 +209,49 @@ def test_int8_mobilenet_v2_equals_stock(runtime):
     got = helpers.run(ours, x)
     assert _claimed_ops(tflite_sparse.delegate_report(ours))
     np.testing.assert_array_equal(got, helpers.run(_stock(data, runtime), x))
+
+
+# ----------------------------------------------- hostile quantization
+
+
+def test_bad_quantization_never_crashes_or_disagrees(tmp_path, monkeypatch):
+    """The converter's bad-quantization mutants (zero, negative, NaN, inf
+    scales; wrong scale or zero-point counts; a zero point out of range; a bad
+    quantized_dimension; no scale), on the dense int8 net and on its sparse
+    twin, through the mutant oracle's child processes: the delegate (which
+    reads every tensor's quantization while choosing nodes) must refuse them
+    cleanly or match TFLite's reference kernels, and never crash."""
+    pytest.importorskip("ai_edge_litert.schema_py_generated")
+    import mutant_child
+    import mutant_oracle
+    from tflite_sparse.converter import flatbuffer as fb
+
+    mutants = []
+    for mutant, (change, _) in sorted(int8net.MUTANTS.items()):
+        dense = tmp_path / f"{mutant}-dense.tflite"
+        dense.write_bytes(int8net._mutant(change))
+        mutants.append({"id": f"dense:{mutant}", "path": str(dense)})
+        # the same change on the sparse file's pw_b weight (the DENSIFY output)
+        model = fb.read_model(int8net.sparse_result().data)
+        graph = model.subgraphs[0]
+        hits = [t for t in graph.tensors if "pw_b" in fb.tensor_name(t) and t.quantization is not None
+                and t.quantization.scale is not None and len(t.quantization.scale) == 48]
+        assert hits, "the sparse file has no 48-channel pw_b weight"
+        for tensor in hits:
+            change(tensor)
+        sparse = tmp_path / f"{mutant}-sparse.tflite"
+        sparse.write_bytes(fb.write_model(model))
+        mutants.append({"id": f"sparse:{mutant}", "path": str(sparse)})
+    intact = tmp_path / "intact.tflite"
+    intact.write_bytes(int8net.sparse_result().data)
+    mutants.append({"id": "sparse:intact", "path": str(intact)})
+    # cost_rule=0: the 16x16 net is claimed, so the delegate builds its plans
+    monkeypatch.setenv(mutant_child.OPTIONS_ENV, '{"cost_rule": 0}')
+    outcome = mutant_oracle.run_mutants(mutants)
+    verdicts = {m["id"]: mutant_oracle.judge(m["id"], outcome.records) for m in mutants}
+    failures = [f"{i}: {v.detail}" for i, v in verdicts.items() if v.kind == "failure"]
+    assert not failures, failures
+    assert verdicts["sparse:intact"].kind == "ok"
+    assert "output" in outcome.records[("sparse:intact", "ours-litert")]
+    ran = [m["id"] for m in mutants if "output" in outcome.records.get((m["id"], "ours-litert"), {})]
+    print(f"\n{len(mutants)} int8 mutants: ours ran {len(ran)}: {ran}")
