@@ -63,8 +63,8 @@ static int8_t naive_add(int a, int b, const struct tsp_qs8_vadd_params* p, int v
     ya = naive_high_mul(xa * (INT64_C(1) << (20 + p->a_shift)), p->a_multiplier);
     yb = naive_high_mul(xb * (INT64_C(1) << (20 + p->b_shift)), p->b_multiplier);
   } else {
-    ya = naive_div_pot(naive_high_mul(xa << 20, p->a_multiplier), -p->a_shift);
-    yb = naive_div_pot(naive_high_mul(xb << 20, p->b_multiplier), -p->b_shift);
+    ya = naive_div_pot(naive_high_mul(xa * 1048576, p->a_multiplier), -p->a_shift);
+    yb = naive_div_pot(naive_high_mul(xb * 1048576, p->b_multiplier), -p->b_shift);
   }
   int64_t y = naive_div_pot(naive_high_mul(ya + yb, p->out_multiplier), p->out_shift) +
               p->out_zero_point;
