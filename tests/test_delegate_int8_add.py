@@ -86,3 +86,78 @@ def test_int8_add_results_do_not_depend_on_threads(threads):
     x = _input(data, batch=2, seed=7)
     got = helpers.run(_ours(data, "litert", cost_rule=0, num_threads=threads), x)
     np.testing.assert_array_equal(got, helpers.run(_stock(data, "litert"), x))
+
+
+
+TIE_SCALES = (float.fromhex("0x1.b8e39p-10"), 2.0 ** -8, 2.0 ** -8)  # a, b, output
+TIE_ZERO_POINTS = (0, 0, 6)
+
+
+@functools.lru_cache(maxsize=None)
+def _two_input_add_net(shape: tuple, scales: tuple, zero_points: tuple) -> tuple[bytes, tuple]:
+    """ADD of the two int8 graph inputs, its sum a graph output and the input
+    of a sparse 1x1 conv (so the delegate has a partition to take), with the
+    ADD's scales and zero points then set to the ones given. Returns the
+    model and the names of the ADD's tensors (a, b, sum)."""
+    import tf_keras as keras
+    from tflite_sparse.converter import flatbuffer as fb
+    from tflite_sparse.converter.flatbuffer import schema
+
+    keras.utils.set_random_seed(6)
+    a, b = keras.Input(shape[1:]), keras.Input(shape[1:])
+    total = keras.layers.Add()([a, b])
+    # the converter keeps the first conv dense (a stem): a second one is sparse
+    convs = keras.layers.Conv2D(24, 1, name="pw")(keras.layers.Conv2D(16, 1, name="pw0")(total))
+    model = keras.Model([a, b], [total, convs])
+    for name in ("pw0", "pw"):
+        helpers.prune_keras_layer(model.get_layer(name), 0.8, 1)
+    rng = np.random.default_rng(8)
+    rep = [rng.uniform(-1, 1, (8,) + shape[1:]).astype(np.float32) for _ in range(2)]
+    data = convert(model, sparse=True, int8=True, representative=rep, int8_io=True)
+    m = fb.read_model(data)
+    graph = m.subgraphs[0]
+    adds = [op for op in graph.operators
+            if m.operatorCodes[op.opcodeIndex].builtinCode == schema.BuiltinOperator.ADD]
+    assert len(adds) == 1
+    tensors = [graph.tensors[i] for i in list(adds[0].inputs) + list(adds[0].outputs)]
+    for t, scale, zero_point in zip(tensors, scales, zero_points):
+        t.quantization.scale, t.quantization.zeroPoint = [float(scale)], [int(zero_point)]
+    return fb.write_model(m), tuple(fb.tensor_name(t) for t in tensors)
+
+
+def _run_all(interpreter, inputs: dict) -> dict:
+    details = interpreter.get_input_details()
+    for detail in details:
+        interpreter.resize_tensor_input(detail["index"], inputs[detail["name"]].shape)
+    interpreter.allocate_tensors()
+    for detail in details:
+        interpreter.set_tensor(detail["index"], inputs[detail["name"]])
+    interpreter.invoke()
+    return {d["name"]: interpreter.get_tensor(d["index"]).copy()
+            for d in interpreter.get_output_details()}
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("batch,height,width,channels", [(2, 3, 3, 5), (1, 3, 3, 7), (3, 4, 5, 3),
+                                                         (1, 9, 9, 16)])
+def test_int8_add_rounds_its_tail_as_stock(runtime, batch, height, width, channels):
+    """Scales where TFLite's two forms part for a = -108, b = 47: its vector
+    loop gives 7, its scalar tail (the last flat % 16 elements, NHWC order
+    across the batch) 6. Our CHW plan must put each where TFLite does."""
+    shape = (batch, height, width, channels)
+    data, (a_name, b_name, sum_name) = _two_input_add_net(shape, TIE_SCALES, TIE_ZERO_POINTS)
+    inputs = {a_name: np.full(shape, -108, np.int8), b_name: np.full(shape, 47, np.int8)}
+    want = _run_all(_stock(data, runtime), inputs)
+    flat = want[sum_name].reshape(-1)
+    head = flat.size - flat.size % 16
+    assert (flat[:head] == 7).all() and (flat[head:] == 6).all(), flat
+    ours = _ours(data, runtime, cost_rule=0)
+    got = _run_all(ours, inputs)
+    assert len(_add_steps(tflite_sparse.delegate_report(ours))) == 1
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    rng = np.random.default_rng(batch * height * width * channels)
+    inputs = {name: rng.integers(-128, 128, shape).astype(np.int8) for name in (a_name, b_name)}
+    got, want = _run_all(ours, inputs), _run_all(_stock(data, runtime), inputs)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
