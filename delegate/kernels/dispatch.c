@@ -37,6 +37,7 @@ static const tsp_kernel_table kScalarTable = {
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__scalar,
 
     .qs8_gavgpool = qs8_gavgpool_chw__scalar,
+    .qs8_vadd = qs8_vadd__scalar,
 
     .fma_peak = f32_fma_peak__scalar,
     .lanes = 1,
@@ -67,6 +68,7 @@ static const tsp_kernel_table kAvx2Table = {
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
     .qs8_gavgpool = qs8_gavgpool_chw__avx2,
+    .qs8_vadd = qs8_vadd__avx2,
 
     .fma_peak = f32_fma_peak__avx2,
     .lanes = 8,
@@ -98,6 +100,7 @@ static const tsp_kernel_table kAvx512Table = {
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
 
     .qs8_gavgpool = qs8_gavgpool_chw__avx2,
+    .qs8_vadd = qs8_vadd__avx512,
 
     .fma_peak = f32_fma_peak__avx512,
     .lanes = 16,
@@ -151,6 +154,7 @@ static const tsp_kernel_table kNeonTable = {
     .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__neon,
 
     .qs8_gavgpool = qs8_gavgpool_chw__scalar,
+    .qs8_vadd = qs8_vadd__scalar,
 
     .fma_peak = f32_fma_peak__neon,
     .lanes = 4,

@@ -45,6 +45,7 @@ typedef struct {
   tsp_qs8_conv_hwc2chw_fn qs8_conv3x3s2c3;
 
   tsp_qs8_gavgpool_chw_fn qs8_gavgpool;
+  tsp_qs8_vadd_fn qs8_vadd;
   /* benchmarks only: FMA peak probe and its float lanes (see peak.h) */
   tsp_fma_peak_fn fma_peak;
   size_t lanes;

@@ -46,4 +46,10 @@ typedef void (*tsp_qs8_gavgpool_chw_fn)(size_t spatial, size_t channels, const i
                                         size_t ld, const struct tsp_qs8_gavgpool_params* params,
                                         int8_t* output);
 
+/* ADD of two int8 tensors, element-wise (TFLite's int8 ADD, vector form; see
+ * vbinary/qs8_vadd.h for the formula and the tail a caller redoes). */
+struct tsp_qs8_vadd_params;
+typedef void (*tsp_qs8_vadd_fn)(size_t n, const int8_t* a, const int8_t* b, int8_t* y,
+                                const struct tsp_qs8_vadd_params* params);
+
 #endif /* TFLITE_SPARSE_QS8_KERNELS_H_ */

@@ -152,4 +152,10 @@ struct tsp_qs8_gavgpool_params;
 void qs8_gavgpool_chw__scalar(size_t spatial, size_t channels, const int8_t* input, size_t ld, const struct tsp_qs8_gavgpool_params* params, int8_t* output);
 void qs8_gavgpool_chw__avx2(size_t spatial, size_t channels, const int8_t* input, size_t ld, const struct tsp_qs8_gavgpool_params* params, int8_t* output);
 
+/* Int8 ADD, element-wise (vbinary/qs8_vadd.h): TFLite's vector form. */
+struct tsp_qs8_vadd_params;
+void qs8_vadd__scalar(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const struct tsp_qs8_vadd_params* params);
+void qs8_vadd__avx2(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const struct tsp_qs8_vadd_params* params);
+void qs8_vadd__avx512(size_t n, const int8_t* a, const int8_t* b, int8_t* y, const struct tsp_qs8_vadd_params* params);
+
 #endif /* TFLITE_SPARSE_UKERNELS_H_ */
