@@ -1,0 +1,245 @@
+/* AVX-512 int8 first convolution (3x3 stride 2, 3 input channels, HWC in,
+ * CHW out) template; semantics: conv/qs8_conv_hwc2chw_pack.h, bit-exact
+ * with the scalar reference. Include once from a *__avx512.c or
+ * *__avx512vnni.c file after defining
+ *   QC5_NAME  the function name
+ *   QC5_VNNI  1: accumulate with vpdpwssd (file built with -mavx512vnni),
+ *             0: vpmaddwd + vpaddd
+ *
+ * Scheme: pixels in lanes, not channels (as the AVX2 kernel has them). A
+ * tile is 16 consecutive output pixels of one row; accumulator l of a group
+ * holds channel l's 16 pixels, which is already the CHW order: no transpose
+ * before the store, and the requantization runs with broadcast per-channel
+ * constants, i.e. the SpMM's helpers (qs8_requant_avx512.h, part 2) as is.
+ *
+ * Per tile and kernel row ky, the 9 (kx, ci) values of pixel p are the
+ * int16 pairs (dwords) 3p + m, m = 0..4, of the window row widened to int16
+ * minus zx (the 10th value meets the packed 0 weight). The window row is 33
+ * pixels, 99 bytes, loaded as four 32-byte pieces (offsets 0, 32, 48, 80)
+ * with k-masks that stop at the image's last byte, merged into zx bytes so
+ * a tap past the right edge widens to 0 (and nothing outside the input is
+ * read); vpmovsxbw + vpsubw make them four zmm of 16 pairs: dwords 0-15,
+ * 16-31, 24-39 and 40-55. Pixels 0-7 need dwords m + 3p <= 25 of the first
+ * two, pixels 8-15 dwords 24 + m + 3(p - 8) of the last two: the same index
+ * vector serves both vpermt2d's, and a masked blend joins the halves. So a
+ * tile builds its 15 pair vectors (3 rows x 5) once for all channels, then
+ * each channel costs 15 multiply-adds with the channel's weight pair
+ * broadcast from the packed groups (the existing 8-channel layout: the
+ * pair of channel l is one dword). Windows starting left of the image (pad
+ * left) go through a small zx-filled copy; rows outside are 0 vectors.
+ *
+ * Requantized, two channels at a time go to int16 (qs8_pack_clamp512, the
+ * clamp and zero point), four to bytes (vpacksswb): 128-bit lane L then
+ * holds pixels 4L..4L+3 of the four channels, and one vpermd makes lane k
+ * channel k's 16 pixels, stored as 16 bytes (masked in the last tile).
+ *
+ * Requantization constants are kept per channel for blocks of up to
+ * QC5_BLOCK channels (a stack table, filled once per call and block);
+ * layers with more channels redo the tiles' pair vectors per block. */
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "conv/qs8_conv_hwc2chw_pack.h"
+#include "qs8_requant_avx512.h"
+#include "ukernels.h"
+
+#if !defined(QC5_NAME) || !defined(QC5_VNNI)
+#error "define QC5_NAME and QC5_VNNI before including qs8_conv_hwc2chw_avx512_template.h"
+#endif
+
+#define QC5_V 16                 /* output pixels per tile */
+#define QC5_PIX (2 * QC5_V + 1)  /* input pixels a tile row reads */
+#define QC5_ROW (QC5_PIX * 3)    /* their bytes: 99 */
+#define QC5_LOCAL 112            /* the last piece reads bytes 80..111 */
+#define QC5_G TSP_QS8_CONV_HWC2CHW_GROUP
+#define QC5_PAIRS (3 * TSP_QS8_CONV_HWC2CHW_PAIRS)
+#define QC5_BLOCK 64             /* channels per requantization table */
+_Static_assert(QC5_G == 8, "groups of 8 channels: two 4-channel stores each");
+
+/* Per-channel requantization constants (the qs8_rq512 fields that vary by
+ * channel), broadcast from this table per tile. */
+typedef struct {
+  int32_t mult, left, right, right_m1, round_bit, sat;
+} qc5_chan;
+
+static inline __mmask32 qc5_mask(ptrdiff_t valid, ptrdiff_t off) {
+  const ptrdiff_t k = valid - off;
+  return k <= 0 ? 0 : k >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((UINT32_C(1) << k) - 1);
+}
+
+/* The 5 pair vectors of one window row: src is the window's first byte,
+ * valid how many of its QC5_ROW bytes are inside the image (the rest count
+ * as zx). */
+static inline __attribute__((always_inline)) void qc5_row_pairs(const int8_t* src,
+                                                                ptrdiff_t valid, __m256i zx8,
+                                                                __m512i zx16, __m512i* pr) {
+  if (valid > QC5_ROW) valid = QC5_ROW;
+  __m512i t[4];
+  static const int offs[4] = {0, 32, 48, 80};
+  for (int k = 0; k < 4; ++k) {
+    const __m256i b = _mm256_mask_loadu_epi8(zx8, qc5_mask(valid, offs[k]), src + offs[k]);
+    t[k] = _mm512_sub_epi16(_mm512_cvtepi8_epi16(b), zx16);
+  }
+  const __m512i base = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 0, 3, 6, 9, 12, 15, 18, 21);
+  for (int m = 0; m < TSP_QS8_CONV_HWC2CHW_PAIRS; ++m) {
+    const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(m));
+    const __m512i lo = _mm512_permutex2var_epi32(t[0], idx, t[1]);
+    const __m512i hi = _mm512_permutex2var_epi32(t[2], idx, t[3]);
+    pr[m] = _mm512_mask_blend_epi32((__mmask16)0xFF00, lo, hi);
+  }
+}
+
+static inline __attribute__((always_inline)) __m512i qc5_mac(__m512i acc, __m512i x,
+                                                             const int16_t* w) {
+  int32_t pair;
+  memcpy(&pair, w, sizeof(pair));
+#if QC5_VNNI
+  /* wraps like vpaddd (vpdpwssds would saturate, unlike the scalar) */
+  return _mm512_dpwssd_epi32(acc, x, _mm512_set1_epi32(pair));
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(x, _mm512_set1_epi32(pair)));
+#endif
+}
+
+/* acc[l] = bias + tap sums of channel l of the group, 16 pixels. */
+static inline __attribute__((always_inline)) void qc5_group(const __m512i pr[QC5_PAIRS],
+                                                            const int16_t* wg,
+                                                            const int32_t* bias,
+                                                            __m512i acc[QC5_G]) {
+  for (int l = 0; l < QC5_G; ++l) acc[l] = _mm512_set1_epi32(bias[l]);
+  for (int i = 0; i < QC5_PAIRS; ++i) {
+    for (int l = 0; l < QC5_G; ++l) acc[l] = qc5_mac(acc[l], pr[i], wg + (i * QC5_G + l) * 2);
+  }
+}
+
+/* sat / left: some channel of the group has the INT32_MIN multiplier /
+ * a positive shift (else those steps are skipped); the rounding shift is
+ * always applied (a 0 right shift rounds by a 0 bit: a no-op). The
+ * overflow fix is per channel, only where the multiplier is INT32_MIN. */
+static inline __attribute__((always_inline)) void qc5_requant_group(__m512i acc[QC5_G],
+                                                                    const qc5_chan* ch,
+                                                                    const qs8_rq512* common,
+                                                                    const int sat,
+                                                                    const int left) {
+  for (int l = 0; l < QC5_G; ++l) {
+    qs8_rq512 p = *common;
+    p.mult = _mm512_set1_epi32(ch[l].mult);
+    p.right = _mm512_set1_epi32(ch[l].right);
+    p.right_m1 = _mm512_set1_epi32(ch[l].right_m1);
+    p.round_bit = _mm512_set1_epi32(ch[l].round_bit);
+    if (left) p.left = _mm512_set1_epi32(ch[l].left);
+    if (sat && ch[l].sat) {
+      acc[l] = qs8_requant_conv512(acc[l], &p, 1, 1, 1);
+    } else {
+      acc[l] = qs8_requant_conv512(acc[l], &p, 0, left, 1);
+    }
+  }
+}
+
+/* Four requantized channels a..d of 16 pixels to bytes, lane k = channel k,
+ * stored for the `channels` (<= 4) that exist, n pixels each. */
+static inline __attribute__((always_inline)) void qc5_store4(const __m512i* r,
+                                                             const qs8_rq512* common,
+                                                             size_t channels, size_t n,
+                                                             int8_t* out, size_t stride) {
+  const __m512i ab = qs8_pack_clamp512(r[0], r[1], common);
+  const __m512i cd = qs8_pack_clamp512(r[2], r[3], common);
+  /* lane L: pixels 4L..4L+3 of a, b, c, d (values already in [min, max]) */
+  const __m512i bytes = _mm512_packs_epi16(ab, cd);
+  const __m512i rows = _mm512_permutexvar_epi32(
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), bytes);
+  __m128i v[4];
+  v[0] = _mm512_castsi512_si128(rows);
+  v[1] = _mm512_extracti32x4_epi32(rows, 1);
+  v[2] = _mm512_extracti32x4_epi32(rows, 2);
+  v[3] = _mm512_extracti32x4_epi32(rows, 3);
+  if (n == QC5_V) {
+    for (size_t k = 0; k < channels; ++k) _mm_storeu_si128((__m128i*)(out + k * stride), v[k]);
+  } else {
+    const __mmask16 m = (__mmask16)((1u << n) - 1);
+    for (size_t k = 0; k < channels; ++k) _mm_mask_storeu_epi8(out + k * stride, m, v[k]);
+  }
+}
+
+void QC5_NAME(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
+              size_t pad_left, const int8_t* input,
+              const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output,
+              size_t output_stride, const tsp_qs8_output* out_params) {
+  const size_t out_channels = weights->out_channels;
+  const int32_t zx = weights->input_zero_point;
+  const __m256i zx8 = _mm256_set1_epi8((int8_t)zx);
+  const __m512i zx16 = _mm512_set1_epi16((int16_t)zx);
+  /* lo / hi / zp are per layer; the rest is filled per channel */
+  const qs8_rq512 common = qs8_row_params512(0, 0, out_params);
+  int8_t local[QC5_LOCAL];
+  for (size_t cb = 0; cb < out_channels; cb += QC5_BLOCK) {
+    const size_t nch = out_channels - cb < QC5_BLOCK ? out_channels - cb : QC5_BLOCK;
+    const size_t ngroups = (nch + QC5_G - 1) / QC5_G;
+    qc5_chan ch[QC5_BLOCK];
+    int gsat[QC5_BLOCK / QC5_G], gleft[QC5_BLOCK / QC5_G];
+    for (size_t g = 0; g < ngroups; ++g) {
+      gsat[g] = gleft[g] = 0;
+      for (size_t l = 0; l < QC5_G; ++l) { /* padded lanes: multiplier and shift 0 */
+        const size_t c = g * QC5_G + l;
+        const int32_t mult = weights->multiplier[cb + c], shift = weights->shift[cb + c];
+        const int32_t right = shift > 0 ? 0 : -shift;
+        ch[c].mult = mult;
+        ch[c].left = shift > 0 ? shift : 0;
+        ch[c].right = right;
+        ch[c].right_m1 = right > 0 ? right - 1 : 0;
+        ch[c].round_bit = right > 0;
+        ch[c].sat = mult == INT32_MIN;
+        gsat[g] |= ch[c].sat;
+        gleft[g] |= shift > 0;
+      }
+    }
+    for (size_t oy = 0; oy < out_h; ++oy) {
+      const ptrdiff_t iy0 = (ptrdiff_t)(2 * oy) - (ptrdiff_t)pad_top;
+      for (size_t ox = 0; ox < out_w; ox += QC5_V) {
+        const ptrdiff_t c0 = (ptrdiff_t)(2 * ox) - (ptrdiff_t)pad_left;
+        const ptrdiff_t c1 = c0 + QC5_PIX < (ptrdiff_t)in_w ? c0 + QC5_PIX : (ptrdiff_t)in_w;
+        __m512i pr[QC5_PAIRS];
+        for (int ky = 0; ky < 3; ++ky) {
+          const ptrdiff_t iy = iy0 + ky;
+          __m512i* p = pr + ky * TSP_QS8_CONV_HWC2CHW_PAIRS;
+          if (iy < 0 || iy >= (ptrdiff_t)in_h) {
+            for (int m = 0; m < TSP_QS8_CONV_HWC2CHW_PAIRS; ++m) p[m] = _mm512_setzero_si512();
+            continue;
+          }
+          const int8_t* row = input + (size_t)iy * in_w * 3;
+          if (c0 >= 0 && c0 < (ptrdiff_t)in_w) {
+            qc5_row_pairs(row + c0 * 3, (c1 - c0) * 3, zx8, zx16, p);
+          } else { /* starts left of the image (or wholly right of it) */
+            memset(local, (int8_t)zx, sizeof(local));
+            const ptrdiff_t a = c0 < 0 ? 0 : c0;
+            if (a < c1) memcpy(local + (a - c0) * 3, row + a * 3, (size_t)(c1 - a) * 3);
+            qc5_row_pairs(local, QC5_ROW, zx8, zx16, p);
+          }
+        }
+        const size_t n = out_w - ox < QC5_V ? out_w - ox : QC5_V;
+        int8_t* out = output + oy * out_w + ox;
+        for (size_t g = 0; g < ngroups; ++g) {
+          const size_t c = g * QC5_G; /* within the block */
+          __m512i acc[QC5_G];
+          qc5_group(pr, weights->taps + ((cb + c) / QC5_G) * TSP_QS8_CONV_HWC2CHW_GROUP_TAPS,
+                    weights->bias + cb + c, acc);
+          if (gsat[g]) {
+            qc5_requant_group(acc, ch + c, &common, 1, 1);
+          } else if (gleft[g]) {
+            qc5_requant_group(acc, ch + c, &common, 0, 1);
+          } else {
+            qc5_requant_group(acc, ch + c, &common, 0, 0);
+          }
+          const size_t channels = nch - c < QC5_G ? nch - c : QC5_G;
+          int8_t* o = out + (cb + c) * output_stride;
+          qc5_store4(acc, &common, channels < 4 ? channels : 4, n, o, output_stride);
+          if (channels > 4) {
+            qc5_store4(acc + 4, &common, channels - 4, n, o + 4 * output_stride, output_stride);
+          }
+        }
+      }
+    }
+  }
+}
