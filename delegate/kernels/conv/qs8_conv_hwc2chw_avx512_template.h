@@ -5,12 +5,13 @@
  *   QC5_NAME  the function name
  *   QC5_VNNI  1: accumulate with vpdpwssd (file built with -mavx512vnni),
  *             0: vpmaddwd + vpaddd
+ *   QC5_C     channels per register tile, 4 or 8 (default 8; see below)
  *
  * Scheme: pixels in lanes, not channels (as the AVX2 kernel has them). A
  * tile is 16 consecutive output pixels of one row; accumulator l of a group
  * holds channel l's 16 pixels, which is already the CHW order: no transpose
  * before the store, and the requantization runs with broadcast per-channel
- * constants, i.e. the SpMM's helpers (qs8_requant_avx512.h, part 2) as is.
+ * constants, as the SpMM's helpers (qs8_requant_avx512.h, part 2) take them.
  *
  * Per tile and kernel row ky, the 9 (kx, ci) values of pixel p are the
  * int16 pairs (dwords) 3p + m, m = 0..4, of the window row widened to int16
@@ -28,14 +29,23 @@
  * pair of channel l is one dword). Windows starting left of the image (pad
  * left) go through a small zx-filled copy; rows outside are 0 vectors.
  *
+ * Requantization: groups whose channels all shift right (every layer the
+ * converter makes: multipliers < 1) take qc5_requant_fast, the high-mul and
+ * ruy's rounding shift merged into one 64-bit rounding (8 ops a vector);
+ * other groups the SpMM's qs8_requant_conv512. Without the fast path the
+ * requantization took 40% of the VNNI kernel's time.
+ *
  * Requantized, two channels at a time go to int16 (qs8_pack_clamp512, the
  * clamp and zero point), four to bytes (vpacksswb): 128-bit lane L then
  * holds pixels 4L..4L+3 of the four channels, and one vpermd makes lane k
  * channel k's 16 pixels, stored as 16 bytes (masked in the last tile).
  *
- * Requantization constants are kept per channel for blocks of up to
- * QC5_BLOCK channels (a stack table, filled once per call and block);
- * layers with more channels redo the tiles' pair vectors per block. */
+ * QC5_C channels share a register tile: 8 with vpdpwssd (8 independent
+ * chains), 4 with vpmaddwd + vpaddd (15 pair vectors + 8 accumulators +
+ * the products spill). Requantization constants are kept per channel for
+ * blocks of up to QC5_BLOCK channels (a stack table, filled once per call
+ * and block); layers with more channels redo the tiles' pair vectors per
+ * block. */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,13 +66,45 @@
 #define QC5_G TSP_QS8_CONV_HWC2CHW_GROUP
 #define QC5_PAIRS (3 * TSP_QS8_CONV_HWC2CHW_PAIRS)
 #define QC5_BLOCK 64             /* channels per requantization table */
-_Static_assert(QC5_G == 8, "groups of 8 channels: two 4-channel stores each");
+#ifndef QC5_C
+#define QC5_C 8                  /* channels per register tile: 4 or 8 */
+#endif
+/* Full unrolls keep the pair vectors and accumulators in registers (GCC
+ * otherwise leaves the 15-pair loop rolled, with both arrays on the stack). */
+#define QC5_UNROLL _Pragma("GCC unroll 16")
+_Static_assert(QC5_G == 8 && (QC5_C == 4 || QC5_C == 8), "4- or 8-channel halves of the 8-channel groups");
 
 /* Per-channel requantization constants (the qs8_rq512 fields that vary by
  * channel), broadcast from this table per tile. */
 typedef struct {
   int32_t mult, left, right, right_m1, round_bit, sat;
 } qc5_chan;
+
+/* The fast path's constants (64-bit lanes, broadcast as m64 operands). */
+typedef struct {
+  int64_t mult, nudge, sh_even, sh_odd;
+} qc5_fast;
+
+/* tsp_qs8_mbqm_conv for a right shift e >= 1 (shift < 0: no left shift),
+ * in one rounding: with h = floor((x m + 2^30) / 2^31) (the high-mul) and
+ * ruy's shift floor((h + 2^(e-1)) / 2^e), nested floors of integers merge,
+ * so the result is floor((x m + 2^30 + 2^(30+e)) / 2^(31+e)), exact in
+ * int64 (|x m| <= 2^62, the sum < 2^63). The high-mul's one overflow
+ * (x = m = INT32_MIN: INT32_MAX, not 2^31) changes nothing once e >= 1:
+ * no multiple of 2^(31+e) lies between the two numerators. Even lanes: the
+ * low dword of the sum >> (31+e); odd lanes (vpshufd moves them down for
+ * vpmuldq): the high dword of the sum >> (e-1). 8 ops a vector against
+ * 12 in the general helper, which the other groups use. */
+static inline __attribute__((always_inline)) __m512i qc5_requant_fast(__m512i acc,
+                                                                      const qc5_fast* f) {
+  const __m512i m = _mm512_set1_epi64(f->mult), nudge = _mm512_set1_epi64(f->nudge);
+  const __m512i even = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(acc, m), nudge),
+                                         _mm512_set1_epi64(f->sh_even));
+  const __m512i odd_x = _mm512_shuffle_epi32(acc, _MM_PERM_DDBB);
+  const __m512i odd = _mm512_srav_epi64(_mm512_add_epi64(_mm512_mul_epi32(odd_x, m), nudge),
+                                        _mm512_set1_epi64(f->sh_odd));
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, odd);
+}
 
 static inline __mmask32 qc5_mask(ptrdiff_t valid, ptrdiff_t off) {
   const ptrdiff_t k = valid - off;
@@ -78,11 +120,13 @@ static inline __attribute__((always_inline)) void qc5_row_pairs(const int8_t* sr
   if (valid > QC5_ROW) valid = QC5_ROW;
   __m512i t[4];
   static const int offs[4] = {0, 32, 48, 80};
+  QC5_UNROLL
   for (int k = 0; k < 4; ++k) {
     const __m256i b = _mm256_mask_loadu_epi8(zx8, qc5_mask(valid, offs[k]), src + offs[k]);
     t[k] = _mm512_sub_epi16(_mm512_cvtepi8_epi16(b), zx16);
   }
   const __m512i base = _mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 0, 3, 6, 9, 12, 15, 18, 21);
+  QC5_UNROLL
   for (int m = 0; m < TSP_QS8_CONV_HWC2CHW_PAIRS; ++m) {
     const __m512i idx = _mm512_add_epi32(base, _mm512_set1_epi32(m));
     const __m512i lo = _mm512_permutex2var_epi32(t[0], idx, t[1]);
@@ -103,14 +147,18 @@ static inline __attribute__((always_inline)) __m512i qc5_mac(__m512i acc, __m512
 #endif
 }
 
-/* acc[l] = bias + tap sums of channel l of the group, 16 pixels. */
+/* acc[l] = bias + tap sums of channel l (of QC5_C) of the group, 16
+ * pixels; wg points at the group's taps plus the first channel's lane. */
 static inline __attribute__((always_inline)) void qc5_group(const __m512i pr[QC5_PAIRS],
                                                             const int16_t* wg,
                                                             const int32_t* bias,
-                                                            __m512i acc[QC5_G]) {
-  for (int l = 0; l < QC5_G; ++l) acc[l] = _mm512_set1_epi32(bias[l]);
+                                                            __m512i acc[QC5_C]) {
+  QC5_UNROLL
+  for (int l = 0; l < QC5_C; ++l) acc[l] = _mm512_set1_epi32(bias[l]);
+  QC5_UNROLL
   for (int i = 0; i < QC5_PAIRS; ++i) {
-    for (int l = 0; l < QC5_G; ++l) acc[l] = qc5_mac(acc[l], pr[i], wg + (i * QC5_G + l) * 2);
+    QC5_UNROLL
+    for (int l = 0; l < QC5_C; ++l) acc[l] = qc5_mac(acc[l], pr[i], wg + (i * QC5_G + l) * 2);
   }
 }
 
@@ -118,12 +166,13 @@ static inline __attribute__((always_inline)) void qc5_group(const __m512i pr[QC5
  * a positive shift (else those steps are skipped); the rounding shift is
  * always applied (a 0 right shift rounds by a 0 bit: a no-op). The
  * overflow fix is per channel, only where the multiplier is INT32_MIN. */
-static inline __attribute__((always_inline)) void qc5_requant_group(__m512i acc[QC5_G],
+static inline __attribute__((always_inline)) void qc5_requant_group(__m512i acc[QC5_C],
                                                                     const qc5_chan* ch,
                                                                     const qs8_rq512* common,
                                                                     const int sat,
                                                                     const int left) {
-  for (int l = 0; l < QC5_G; ++l) {
+  QC5_UNROLL
+  for (int l = 0; l < QC5_C; ++l) {
     qs8_rq512 p = *common;
     p.mult = _mm512_set1_epi32(ch[l].mult);
     p.right = _mm512_set1_epi32(ch[l].right);
@@ -156,9 +205,11 @@ static inline __attribute__((always_inline)) void qc5_store4(const __m512i* r,
   v[2] = _mm512_extracti32x4_epi32(rows, 2);
   v[3] = _mm512_extracti32x4_epi32(rows, 3);
   if (n == QC5_V) {
+    QC5_UNROLL
     for (size_t k = 0; k < channels; ++k) _mm_storeu_si128((__m128i*)(out + k * stride), v[k]);
   } else {
     const __mmask16 m = (__mmask16)((1u << n) - 1);
+    QC5_UNROLL
     for (size_t k = 0; k < channels; ++k) _mm_mask_storeu_epi8(out + k * stride, m, v[k]);
   }
 }
@@ -178,9 +229,12 @@ void QC5_NAME(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_t
     const size_t nch = out_channels - cb < QC5_BLOCK ? out_channels - cb : QC5_BLOCK;
     const size_t ngroups = (nch + QC5_G - 1) / QC5_G;
     qc5_chan ch[QC5_BLOCK];
-    int gsat[QC5_BLOCK / QC5_G], gleft[QC5_BLOCK / QC5_G];
+    qc5_fast fast[QC5_BLOCK];
+    int gsat[QC5_BLOCK / QC5_G], gleft[QC5_BLOCK / QC5_G], gfast[QC5_BLOCK / QC5_G];
     for (size_t g = 0; g < ngroups; ++g) {
       gsat[g] = gleft[g] = 0;
+      gfast[g] = 1;
+      QC5_UNROLL
       for (size_t l = 0; l < QC5_G; ++l) { /* padded lanes: multiplier and shift 0 */
         const size_t c = g * QC5_G + l;
         const int32_t mult = weights->multiplier[cb + c], shift = weights->shift[cb + c];
@@ -193,6 +247,13 @@ void QC5_NAME(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_t
         ch[c].sat = mult == INT32_MIN;
         gsat[g] |= ch[c].sat;
         gleft[g] |= shift > 0;
+        /* lanes past the layer's channels are dropped: any e >= 1 will do */
+        const int32_t e = c >= nch ? 1 : right;
+        gfast[g] &= e >= 1;
+        fast[c].mult = mult;
+        fast[c].nudge = (INT64_C(1) << 30) + (e >= 1 ? INT64_C(1) << (30 + e) : 0);
+        fast[c].sh_even = 31 + e;
+        fast[c].sh_odd = e >= 1 ? e - 1 : 0;
       }
     }
     for (size_t oy = 0; oy < out_h; ++oy) {
@@ -201,10 +262,12 @@ void QC5_NAME(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_t
         const ptrdiff_t c0 = (ptrdiff_t)(2 * ox) - (ptrdiff_t)pad_left;
         const ptrdiff_t c1 = c0 + QC5_PIX < (ptrdiff_t)in_w ? c0 + QC5_PIX : (ptrdiff_t)in_w;
         __m512i pr[QC5_PAIRS];
+        QC5_UNROLL
         for (int ky = 0; ky < 3; ++ky) {
           const ptrdiff_t iy = iy0 + ky;
           __m512i* p = pr + ky * TSP_QS8_CONV_HWC2CHW_PAIRS;
           if (iy < 0 || iy >= (ptrdiff_t)in_h) {
+            QC5_UNROLL
             for (int m = 0; m < TSP_QS8_CONV_HWC2CHW_PAIRS; ++m) p[m] = _mm512_setzero_si512();
             continue;
           }
@@ -221,22 +284,30 @@ void QC5_NAME(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_t
         const size_t n = out_w - ox < QC5_V ? out_w - ox : QC5_V;
         int8_t* out = output + oy * out_w + ox;
         for (size_t g = 0; g < ngroups; ++g) {
-          const size_t c = g * QC5_G; /* within the block */
-          __m512i acc[QC5_G];
-          qc5_group(pr, weights->taps + ((cb + c) / QC5_G) * TSP_QS8_CONV_HWC2CHW_GROUP_TAPS,
-                    weights->bias + cb + c, acc);
-          if (gsat[g]) {
-            qc5_requant_group(acc, ch + c, &common, 1, 1);
-          } else if (gleft[g]) {
-            qc5_requant_group(acc, ch + c, &common, 0, 1);
-          } else {
-            qc5_requant_group(acc, ch + c, &common, 0, 0);
-          }
-          const size_t channels = nch - c < QC5_G ? nch - c : QC5_G;
-          int8_t* o = out + (cb + c) * output_stride;
-          qc5_store4(acc, &common, channels < 4 ? channels : 4, n, o, output_stride);
-          if (channels > 4) {
-            qc5_store4(acc + 4, &common, channels - 4, n, o + 4 * output_stride, output_stride);
+          for (size_t h = 0; h < QC5_G; h += QC5_C) {
+            const size_t c = g * QC5_G + h; /* within the block */
+            if (c >= nch) break;
+            __m512i acc[QC5_C];
+            qc5_group(pr, weights->taps + ((cb + c) / QC5_G) * TSP_QS8_CONV_HWC2CHW_GROUP_TAPS + h * 2,
+                      weights->bias + cb + c, acc);
+            if (gfast[g]) {
+              QC5_UNROLL
+              for (int l = 0; l < QC5_C; ++l) acc[l] = qc5_requant_fast(acc[l], fast + c + l);
+            } else if (gsat[g]) {
+              qc5_requant_group(acc, ch + c, &common, 1, 1);
+            } else if (gleft[g]) {
+              qc5_requant_group(acc, ch + c, &common, 0, 1);
+            } else {
+              qc5_requant_group(acc, ch + c, &common, 0, 0);
+            }
+            const size_t channels = nch - c < QC5_C ? nch - c : QC5_C;
+            int8_t* o = out + (cb + c) * output_stride;
+            QC5_UNROLL
+            for (int k = 0; k < QC5_C; k += 4) {
+              if ((size_t)k >= channels) break;
+              qc5_store4(acc + k, &common, channels - k < 4 ? channels - k : 4, n,
+                         o + k * output_stride, output_stride);
+            }
           }
         }
       }
