@@ -45,9 +45,8 @@
  * channel k's 16 pixels, stored as 16 bytes (masked in the last tile).
  *
  * QC5_C channels share a register tile: 8 with VNNI (8 independent
- * chains), 4 with vpmaddwd + vpaddd (with GCC 12, 15 pair vectors + 8
- * accumulators + the products spill; clang 14 does not spill and runs it
- * in ~0.09 ms, as fast as VNNI on pairs). Requantization constants (and
+ * chains: 0.059 vs 0.066 ms with 4), 4 with vpmaddwd + vpaddd (4 and 8 tie
+ * at ~0.099 ms; 4 leaves registers for the 15 pair vectors). Requantization constants (and
  * VNNI's weight quads and folded biases) are kept per channel for blocks of
  * up to QC5_BLOCK channels (stack tables, filled once per call and block);
  * layers with more channels redo the tiles' activation vectors per block. */
@@ -279,6 +278,12 @@ static inline __attribute__((always_inline)) void qc5_store4(const __m512i* r,
   }
 }
 
+/* GCC 12 without register-pressure-aware scheduling hoists all of a
+ * group's vpmaddwd above the adds and spills the products (0.15 vs
+ * 0.10 ms); clang needs nothing, nor does the VNNI form. */
+#if defined(__GNUC__) && !defined(__clang__) && !QC5_VNNI
+__attribute__((optimize("schedule-insns", "sched-pressure")))
+#endif
 void QC5_NAME(size_t in_h, size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
               size_t pad_left, const int8_t* input,
               const struct tsp_qs8_conv_hwc2chw_weights* weights, int8_t* output,
