@@ -6,10 +6,10 @@
  * scale. Variants are interleaved in each run; the table shows medians over
  * runs. Every int8 kernel's output is compared with the scalar one's.
  *
- * Measured (2-vCPU AMD EPYC Zen 5 VM, shared host, 41 runs, medians, ms;
- * 224 SAME / 225 VALID): qs8 AVX2 0.26 / 0.27, qs8 AVX-512 0.147 / 0.149,
- * qs8 AVX-512 VNNI 0.082 / 0.084, f32 AVX2 0.22-0.25, f32 AVX-512
- * 0.107 / 0.103 (runs repeated within ~5%).
+ * Measured (2-vCPU AMD EPYC Zen 5 VM, shared host, GCC 12, 41 runs,
+ * medians of two runs, ms; 224 SAME / 225 VALID): qs8 AVX2 0.28-0.29 /
+ * 0.28-0.29, qs8 AVX-512 0.104 / 0.102, qs8 AVX-512 VNNI 0.063 / 0.062,
+ * f32 AVX2 0.25-0.29, f32 AVX-512 0.11-0.12 / 0.10-0.12.
  *
  * Build (from the repository root; the top level does not add benchmarks/):
  *   cmake -S . -B build/dev && cmake --build build/dev --target tsp_kernels
