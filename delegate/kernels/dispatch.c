@@ -97,7 +97,7 @@ static const tsp_kernel_table kAvx512Table = {
     .qs8_dwconv5x5s1 = qs8_dwconv2d_chw_5x5s1__avx2,
     .qs8_dwconv5x5s2 = qs8_dwconv2d_chw_5x5s2__avx2,
 
-    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx2,
+    .qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx512,
 
     .qs8_gavgpool = qs8_gavgpool_chw__avx2,
     .qs8_vadd = qs8_vadd__avx512,
@@ -123,6 +123,7 @@ __attribute__((constructor)) static void tsp_init_avx512_vnni_table(void) {
   kAvx512VnniTable.qs8_spmm[0] = qs8_spmm_128x1__avx512vnni;
   kAvx512VnniTable.qs8_spmm[1] = qs8_spmm_128x2__avx512vnni;
   kAvx512VnniTable.qs8_spmm[2] = qs8_spmm_64x4__avx512vnni;
+  kAvx512VnniTable.qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx512vnni;
 }
 #endif
 

@@ -3,10 +3,11 @@
  * the unpacked OHWI weights (unfolded zero point, 64-bit sums, the
  * requantization spelled out from gemmlowp's definitions), which also checks
  * the packer; every other kernel in the supported ISAs' dispatch tables
- * (AVX2, which the AVX-512 table shares; NEON) against the scalar one,
- * bit-exact. Shapes: inputs 1..20 x 1..20 with pads 0 / 1
- * and TF SAME / VALID / explicit output sizes, rows across the 8-pixel tile
- * width, 224 / 225 images; out_channels 1..40; zero points -128 / 0 / 127 /
+ * (AVX2; AVX-512, or its VNNI variant on VNNI CPUs, and then the plain
+ * AVX-512 one too; NEON) against the scalar one, bit-exact. Shapes: inputs
+ * 1..20 x 1..20 with pads 0 / 1 and TF SAME / VALID / explicit output
+ * sizes, rows across the 8- and 16-pixel tile widths, 224 / 225 images;
+ * out_channels 1..40 and 65 / 72 / 129; zero points -128 / 0 / 127 /
  * random; clamps; extreme inputs, weights, biases (wrap-around), multipliers
  * and shifts (saturation).
  *
@@ -16,6 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__) || defined(__APPLE__)
+#define QS8_TEST_GUARD_PAGES 1
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "conv/qs8_conv_hwc2chw_pack.h"
 #include "dispatch.h"
@@ -36,10 +42,20 @@ typedef struct {
   int extreme;
 } qparams;
 
-/* The distinct non-scalar kernels of the supported ISAs' tables. */
-static tsp_qs8_conv_hwc2chw_fn g_fns[TSP_ISA_COUNT];
-static const char* g_names[TSP_ISA_COUNT];
+/* The distinct non-scalar kernels of the supported ISAs' tables, plus the
+ * plain AVX-512 one, which the table hides behind its VNNI copy on VNNI
+ * CPUs. */
+static tsp_qs8_conv_hwc2chw_fn g_fns[TSP_ISA_COUNT + 1];
+static const char* g_names[TSP_ISA_COUNT + 1];
 static int g_nfns;
+
+static void add_fn(tsp_qs8_conv_hwc2chw_fn fn, const char* name) {
+  int dup = fn == qs8_conv_hwc2chw_3x3s2c3__scalar;
+  for (int k = 0; k < g_nfns && !dup; ++k) dup = g_fns[k] == fn;
+  if (dup) return;
+  g_names[g_nfns] = name;
+  g_fns[g_nfns++] = fn;
+}
 
 /* ------------------------------------------ naive TFLite arithmetic --- */
 
@@ -319,8 +335,10 @@ static void run_shapes(tsp_rng* rng) {
       }
     }
   }
-  /* Rows across multiples of the 8-pixel tile (17 input pixels each). */
-  static const size_t wide[] = {31, 32, 33, 34, 35, 36, 37, 47, 48, 49, 50, 63, 64, 65, 66, 97};
+  /* Rows across multiples of the 8- and 16-pixel tiles (17 / 33 input
+   * pixels each). */
+  static const size_t wide[] = {31, 32, 33, 34, 35, 36, 37, 47, 48, 49, 50,
+                                63, 64, 65, 66, 97, 95, 96, 98, 129, 130, 131};
   static const size_t chans[] = {8, 9, 15, 16, 17, 24, 31, 32, 33, 40};
   for (size_t i = 0; i < sizeof wide / sizeof wide[0]; ++i) {
     for (size_t p = 0; p <= 1; ++p) {
@@ -344,6 +362,14 @@ static void run_shapes(tsp_rng* rng) {
     const shape sym = {in, in, out, out, 1, 1};
     check(&sym, 3 + 4 * i, &qp, rng);
   }
+  /* More channels than the AVX-512 kernels' 64-channel requantization
+   * blocks (the tiles' pairs are rebuilt per block). */
+  static const size_t many[] = {65, 72, 129};
+  for (size_t i = 0; i < 3; ++i) {
+    const qparams qp = pick_q(counter++, rng);
+    const shape s = {5 + i, 35 + 31 * i, 3 + i / 2, 17 + 16 * i, i % 2, 1 - i % 2};
+    check(&s, many[i], &qp, rng);
+  }
   /* Windows larger than the image, outputs larger than the input. */
   for (size_t c = 1; c <= 12; ++c) {
     const qparams qp = pick_q(counter++, rng);
@@ -352,6 +378,75 @@ static void run_shapes(tsp_rng* rng) {
   }
 }
 
+#ifdef QS8_TEST_GUARD_PAGES
+/* Maps `bytes` right before (at_end) or right after an inaccessible page;
+ * returns the buffer, *base / *span for munmap. */
+static int8_t* guarded(size_t bytes, int at_end, uint8_t** base, size_t* span) {
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  const size_t body = (bytes + page - 1) / page * page;
+  *span = body + 2 * page;
+  *base = mmap(NULL, *span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (*base == MAP_FAILED) return NULL;
+  mprotect(*base, page, PROT_NONE);
+  mprotect(*base + page + body, page, PROT_NONE);
+  return (int8_t*)(*base + page + (at_end ? body - bytes : 0));
+}
+
+/* Input and output right after / right before an inaccessible page, so a
+ * read before the image or past it (or a store past the last plane) faults
+ * whatever the sanitizer instruments (masked loads are not instrumented by
+ * every compiler). Outputs checked against the scalar kernel. */
+static void test_guard_pages(tsp_rng* rng) {
+  static const shape shapes[] = {
+      {224, 224, 112, 112, 0, 0}, {225, 225, 112, 112, 0, 0}, {225, 225, 113, 113, 1, 1},
+      {3, 33, 1, 16, 0, 0},       {3, 34, 2, 17, 1, 1},       {1, 1, 1, 1, 1, 1},
+      {2, 3, 1, 1, 0, 0},         {5, 31, 3, 16, 1, 1},       {4, 66, 2, 33, 1, 0},
+      {3, 40, 2, 24, 0, 1},
+  };
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) {
+    const shape* sh = &shapes[i];
+    const size_t channels = 8 + 5 * (i % 3), n_in = sh->in_h * sh->in_w * 3;
+    const size_t plane = sh->out_h * sh->out_w, n_out = channels * plane;
+    int8_t w[27 * 18];
+    int32_t bias[18], mult[18], shift[18];
+    for (size_t k = 0; k < 27 * channels; ++k) w[k] = rng_i8(rng);
+    for (size_t c = 0; c < channels; ++c) {
+      bias[c] = (int32_t)rng_below(rng, 20001) - 10000;
+      if (tsp_qs8_quantize_multiplier(0.001 + 0.0001 * (double)c, &mult[c], &shift[c]) != 0) abort();
+    }
+    struct tsp_qs8_conv_hwc2chw_weights pw;
+    if (tsp_qs8_conv_hwc2chw_pack(channels, w, bias, mult, shift, -7, &pw) != 0) abort();
+    const tsp_qs8_output q = {3, -128, 127, 0};
+    int8_t* ref = test_exact_alloc(n_out);
+    for (int at_end = 0; at_end <= 1; ++at_end) {
+      uint8_t *ibase, *obase;
+      size_t ispan, ospan;
+      int8_t* in = guarded(n_in, at_end, &ibase, &ispan);
+      int8_t* out = guarded(n_out, at_end, &obase, &ospan);
+      if (in == NULL || out == NULL) abort();
+      for (size_t k = 0; k < n_in; ++k) in[k] = rng_i8(rng);
+      qs8_conv_hwc2chw_3x3s2c3__scalar(sh->in_h, sh->in_w, sh->out_h, sh->out_w, sh->pad_top,
+                                       sh->pad_left, in, &pw, ref, plane, &q);
+      for (int k = 0; k < g_nfns; ++k) {
+        memset(out, 0x5A, n_out);
+        g_fns[k](sh->in_h, sh->in_w, sh->out_h, sh->out_w, sh->pad_top, sh->pad_left, in, &pw,
+                 out, plane, &q);
+        const int ok = memcmp(out, ref, n_out) == 0;
+        if (!ok) {
+          fprintf(stderr, "%s: guard-page shape %zu (%zux%zu) at_end %d mismatch\n", g_names[k],
+                  i, sh->in_h, sh->in_w, at_end);
+        }
+        test_record(ok);
+      }
+      munmap(ibase, ispan);
+      munmap(obase, ospan);
+    }
+    free(ref);
+    tsp_qs8_conv_hwc2chw_release(&pw);
+  }
+}
+#endif
+
 int main(void) {
   for (int i = 0; i < TSP_ISA_COUNT; ++i) {
     const int supported = tsp_isa_supported((tsp_isa)i);
@@ -359,20 +454,29 @@ int main(void) {
     if (!supported) continue;
     const tsp_kernel_table* t = tsp_kernels((tsp_isa)i);
     if (!test_isa_has_kernel(i, (const void*)t->qs8_conv3x3s2c3)) continue;
-    int dup = t->qs8_conv3x3s2c3 == qs8_conv_hwc2chw_3x3s2c3__scalar;
-    for (int k = 0; k < g_nfns && !dup; ++k) dup = g_fns[k] == t->qs8_conv3x3s2c3;
-    if (!dup) {
-      g_names[g_nfns] = tsp_isa_name((tsp_isa)i);
-      g_fns[g_nfns++] = t->qs8_conv3x3s2c3;
-    }
+    add_fn(t->qs8_conv3x3s2c3, t->name); /* "avx512+vnni" for the VNNI copy */
   }
 #ifdef TSP_TEST_X86
   if (tsp_isa_supported(TSP_ISA_AVX2)) EXPECT(g_nfns >= 1 && g_fns[0] == qs8_conv_hwc2chw_3x3s2c3__avx2);
+  if (tsp_isa_supported(TSP_ISA_AVX512)) {
+    /* the table's kernel is the VNNI one exactly when the CPU has VNNI */
+    __builtin_cpu_init();
+    const int vnni = __builtin_cpu_supports("avx512vnni");
+    const tsp_kernel_table* t = tsp_kernels(TSP_ISA_AVX512);
+    EXPECT(t->qs8_conv3x3s2c3 == (vnni ? qs8_conv_hwc2chw_3x3s2c3__avx512vnni
+                                       : qs8_conv_hwc2chw_3x3s2c3__avx512));
+    add_fn(qs8_conv_hwc2chw_3x3s2c3__avx512, "avx512");
+    printf("avx512vnni: %s\n", vnni ? "tested" : "skipped (CPU lacks it)");
+  }
 #endif
+  for (int k = 0; k < g_nfns; ++k) printf("kernel: %s\n", g_names[k]);
   test_naive_arithmetic();
   test_pack_args();
   tsp_rng rng;
   rng_seed(&rng, 29);
   run_shapes(&rng);
+#ifdef QS8_TEST_GUARD_PAGES
+  test_guard_pages(&rng);
+#endif
   return test_summary();
 }

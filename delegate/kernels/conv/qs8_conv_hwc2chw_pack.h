@@ -1,6 +1,7 @@
 /* Packed weights of the int8 (QS8) first convolution (3x3 stride 2, 3 input
  * channels, HWC in, CHW out), shared by qs8_conv_hwc2chw_3x3s2c3__{scalar,
- * avx2}. Semantics (TFLite int8 CONV_2D, per-channel weights, zero point 0):
+ * avx2,neon} and the AVX-512 template (qs8_conv_hwc2chw_avx512_template.h).
+ * Semantics (TFLite int8 CONV_2D, per-channel weights, zero point 0):
  *   acc[co] = bias[co] + sum_{ky,kx,ci} w[co][ky][kx][ci] * (x[iy][ix][ci] - zx)
  *   out     = tsp_qs8_requantize_conv(acc, multiplier[co], shift[co], q)  (ruy rounding, as TFLite CONV_2D)
  * where a tap outside the image counts as x = zx (contributes 0). The tap
