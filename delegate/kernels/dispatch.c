@@ -87,8 +87,8 @@ static const tsp_kernel_table kAvx512Table = {
     .conv3x3s2c3 = f32_conv_hwc2chw_3x3s2c3__avx512,
     .gavgpool = f32_gavgpool_chw__avx512,
     ELEMENTWISE(avx512),
-    /* int8: AVX-512 SpMM (VNNI variant below) and depthwise 3x3; 5x5, the
-     * first conv and the pool run the AVX2 kernels */
+    /* int8: AVX-512 SpMM, first conv (VNNI variants below), depthwise 3x3
+     * and ADD; the 5x5 depthwise and the pool run the AVX2 kernels */
     .qs8_spmm = {qs8_spmm_128x1__avx512, qs8_spmm_128x2__avx512, qs8_spmm_64x4__avx512},
     .qs8_spmm_tile = {128, 128, 64},
     .qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx512,

@@ -65,14 +65,22 @@ def body_nodes(path: Path, entry: dict, body_ops) -> tuple[set[int], set[int]]:
 def check(model_dir: Path, entry: dict, body_ops, isa: str) -> str:
     """Returns a one-line summary; raises AssertionError on a failed check."""
     path = model_dir / entry["file"]
-    stock = litert.Interpreter(model_path=str(path), num_threads=1)
+    int8 = entry.get("int8", False)
+    # int8: TFLite's builtin kernels on both sides, the same integers expected
+    resolver = (litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES if int8
+                else litert.OpResolverType.AUTO)
+    stock = litert.Interpreter(model_path=str(path), num_threads=1,
+                               experimental_op_resolver_type=resolver)
     shape = tuple(stock.get_input_details()[0]["shape"])
     x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
     want = run(stock, x)
-    interpreter = tflite_sparse.Interpreter(path, runtime="litert", num_threads=1, isa=isa)
+    options = {"default_delegates": False, "cost_rule": 0} if int8 else {}
+    interpreter = tflite_sparse.Interpreter(path, runtime="litert", num_threads=1, isa=isa, **options)
     got = run(interpreter, x)
     assert got.shape == want.shape, f"output shape {got.shape}, stock {want.shape}"
     error = relative_error(got, want)
+    if int8:
+        assert np.array_equal(got, want), f"int8 outputs differ from stock (relative error {error:.2e})"
     assert error <= TOLERANCE, f"relative error {error:.2e} > {TOLERANCE}"
     report = tflite_sparse.delegate_report(interpreter)
     if isa == "auto":
@@ -93,7 +101,7 @@ def check(model_dir: Path, entry: dict, body_ops, isa: str) -> str:
     # The model's block is that of its sparse convs; dense ones (squeeze-
     # excitation on one pixel) pack with whatever block suits them.
     blocks = sorted({s.get("block", 1) for p in partitions for s in p["steps"]
-                     if s["kernel"] == "spmm" and s.get("sparsity", 1.0) >= 0.5})
+                     if s["kernel"] in ("spmm", "qs8_spmm") and s.get("sparsity", 1.0) >= 0.5})
     assert blocks == [entry["block"]], f"sparse spmm blocks {blocks}, expected [{entry['block']}]"
     return f"error {error:.1e}, {len(partitions)} partition(s), {len(claimed)} nodes, isa {report['isa']}"
 

@@ -47,14 +47,23 @@ class Model:
     # families whose body also holds squeeze-excitation, swish and residuals.
     body: str = "ops"
     pending: str = ""  # non-empty: listed but not run yet, and why
+    # Full-integer int8 (our converter, --int8 on random representative
+    # images): checked for *equal* outputs against stock TFLite with XNNPACK
+    # off, the delegate claiming with cost_rule=0 (on NEON the cost rule
+    # declines int8: its kernels are not timed on ARM).
+    int8: bool = False
 
 
 MBV1_KERNELS = {"conv_hwc2chw_3x3s2c3": 1, "dwconv2d_chw": 13, "spmm": 13}
+MBV1_QS8_KERNELS = {"qs8_conv_hwc2chw_3x3s2c3": 1, "qs8_dwconv2d_chw": 13, "qs8_spmm": 13,
+                    "qs8_gavgpool_chw": 1}
 
 MODELS = [
     Model("mbv1_keras_unstructured", "keras_mbv1", "tf", 1, unclaimed_last=["CONV_2D"], kernels=MBV1_KERNELS),
     Model("mbv1_keras_block4", "keras_mbv1", "tflite_sparse", 4, unclaimed_last=["CONV_2D"], kernels=MBV1_KERNELS),
     Model("mbv1_pad_unstructured", "pad_mbv1", "tf", 1, kernels=MBV1_KERNELS),
+    Model("mbv1_keras_int8_block4", "keras_mbv1", "tflite_sparse", 4, unclaimed_last=["CONV_2D"],
+          kernels=MBV1_QS8_KERNELS, int8=True),
     Model("mbv1_pad_block4", "pad_mbv1", "tflite_sparse", 4, kernels=MBV1_KERNELS),
     Model(
         "mbv2_keras_unstructured", "keras_mbv2", "tf", 1, sparsity=0.85,
@@ -122,6 +131,11 @@ def build(model: Model, sparsity: float | None = None) -> bytes:
 
     sparsity = model.sparsity if sparsity is None else sparsity
     keras = keras_model(model.family, sparsity, model.block)
+    if model.int8:
+        import numpy as np
+
+        images = np.random.default_rng(0).uniform(-1, 1, (8, 224, 224, 3)).astype(np.float32)
+        return convert(keras, sparse=True, block=model.block, int8=True, representative=images)
     if sparsity == 0 or model.converter == "tf":
         return subjects.to_tflite(keras, sparse=sparsity > 0)
     return convert(keras, sparse=True, block=model.block)
