@@ -15,7 +15,21 @@ static const TfLiteAffineQuantization* affine(const TfLiteTensor* t) {
 
 static int good_scale(float s) { return isfinite(s) && s > 0.0f; }
 
+/* Our int8 kernels reproduce the rounding of TFLite's x86 builds (ruy's
+ * ties-up shift in CONV_2D; the depthwise conv's blocks of 8; MEAN's and
+ * ADD's NEON_2_SSE paths). TFLite's aarch64 builds round otherwise, measured
+ * under qemu with TF 2.21's LiteRT 2.3 wheel: CONV_2D by ruy's single
+ * rounding, the depthwise conv ties up in every channel. Until the kernels
+ * do that too, int8 stays with TFLite there: every int8 op's check comes
+ * through here. */
+#if defined(__x86_64__) || defined(_M_X64)
+#define TSP_QS8_ROUNDING_MATCHES_TFLITE 1
+#else
+#define TSP_QS8_ROUNDING_MATCHES_TFLITE 0
+#endif
+
 int tsp_qs8_activation(const TfLiteTensor* t, int rank, float* scale, int32_t* zero_point) {
+  if (!TSP_QS8_ROUNDING_MATCHES_TFLITE) return 0;
   if (t->type != kTfLiteInt8 || !t->dims || (rank && t->dims->size != rank)) return 0;
   const TfLiteAffineQuantization* q = affine(t);
   if (!q || q->scale->size != 1) return 0;
