@@ -1,0 +1,220 @@
+/* AVX-512 VNNI int8 (QS8) CHW depthwise 3x3, stride 1 or 2 (a compile-time
+ * constant of the including qs8_dwconv2d_chw_3x3s{1,2}__avx512vnni.c file);
+ * semantics: qs8_dwconv2d_chw_scalar.h, bit-exact with it. Needs AVX-512
+ * F/VL/BW, VNNI (vpdpbusd) and VBMI (vpermb); dispatch.c checks the CPU for
+ * both before using these kernels.
+ *
+ * vpdpbusd multiplies 4 unsigned bytes by 4 signed bytes per int32 lane and
+ * adds the 4 products to the lane. The inputs are made unsigned by x ^ 0x80
+ * (= x + 128) and the correction goes into the bias, as the zero point does:
+ *   bias + sum w (x - zx) = (bias - (zx + 128) sum w) + sum w (x + 128)
+ * (mod 2^32, the scalar's wrapping sum), which holds as long as every tap
+ * reads x or, outside the plane, zx: loads are byte-masked and merged into
+ * a vector of zx exactly as in qs8_dwconv2d_chw_3x3_avx512.h (same lane
+ * layouts, same plain / masked row modes, masked-off bytes never accessed),
+ * and the xor comes after the merge. Per output lane, one kernel row's 3
+ * taps go into the lane's 4 bytes (the 4th has weight 0) by one vpermb from
+ * the row's load: 3 vpermb + 3 vpdpbusd per 16 outputs (the AVX-512 kernel:
+ * 3 vpmovsxbw, 5 vpermw and 5 vpmaddwd for stride 1). |sum w (x + 128)| <=
+ * 9 * 128 * 255: no overflow before the bias.
+ *
+ * Loads per row: 32 bytes for a 16-output stride-1 block (18 used), 64 for
+ * stride 2 (33 used: lane j takes bytes 2j .. 2j + 2); rows of 1..8 outputs
+ * (two output rows per vector) take 32 bytes of each row into bytes 0..31
+ * and 32..63 of one zmm (10 or 17 used per row). */
+#ifndef TFLITE_SPARSE_QS8_DWCONV2D_CHW_3X3_AVX512VNNI_H_
+#define TFLITE_SPARSE_QS8_DWCONV2D_CHW_3X3_AVX512VNNI_H_
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dwconv/qs8_dwconv2d_chw_3x3_avx512.h" /* qs8z_addr, qs8z_lmask, requant */
+
+/* vpermb needs VBMI, which the *__avx512vnni.c rule does not enable: the
+ * VNNI SpMM kernels built by that rule run on VNNI CPUs without VBMI
+ * (Cascade Lake), so -mavx512vbmi must not reach them. Only the functions
+ * below get it; dispatch.c requires avx512vbmi for these kernels. */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512vbmi"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512vbmi")
+#endif
+
+/* Lanes l < n of a load at column p with 0 <= p + l < w (n <= 64). */
+static inline uint64_t qs8v_lmask(ptrdiff_t p, ptrdiff_t w, ptrdiff_t n) {
+  const ptrdiff_t lo = p < 0 ? -p : 0;
+  const ptrdiff_t hi = w - p < n ? w - p : n;
+  if (hi <= lo) return 0;
+  const uint64_t top = hi >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << hi) - 1u;
+  return top & ~((UINT64_C(1) << lo) - 1u);
+}
+
+typedef struct {
+  __m512i w[3];  /* row ky: bytes (w[ky][0], w[ky][1], w[ky][2], 0) in every lane */
+  __m512i idx;   /* vpermb indices: lane j's 4 bytes from the row load */
+  __m512i bias;  /* bias - (zx + 128) * sum w */
+  __m512i zx64;  /* zx bytes: the merge source of the masked loads */
+  qs8z_rq rq;
+} qs8v_ch;
+
+/* vpermb indices: lane j takes bytes b, b + 1, b + 2 (and b again, weight 0)
+ * with b = stride * j, or for two rows per vector (half) b = stride * j for
+ * j < 8 and 32 + stride * (j - 8) above. */
+static inline __m512i qs8v_idx(size_t stride, int half) {
+  uint8_t idx[64];
+  for (int j = 0; j < 16; ++j) {
+    const int b = half && j >= 8 ? 32 + (int)stride * (j - 8) : (int)stride * j;
+    for (int k = 0; k < 4; ++k) idx[4 * j + k] = (uint8_t)(k < 3 ? b + k : b);
+  }
+  return _mm512_loadu_si512(idx);
+}
+
+/* One input row's bytes for a vector (see the header comment); plain: the
+ * whole load lies inside the plane, no mask. */
+QS8_INLINE __m512i qs8v_ld(const size_t stride, const int half, const int plain,
+                           const int8_t* pa, uint64_t ma, const int8_t* pb, uint64_t mb,
+                           __m512i vzx) {
+  if (half) {
+    const __m512i a = _mm512_mask_loadu_epi8(vzx, (__mmask64)ma, pa);
+    return _mm512_mask_loadu_epi8(a, (__mmask64)mb, qs8z_addr(pb, -32));
+  }
+  if (stride == 1) {
+    const __m256i b = plain ? _mm256_loadu_si256((const __m256i*)pa)
+                            : _mm256_mask_loadu_epi8(_mm512_castsi512_si256(vzx),
+                                                     (__mmask32)ma, pa);
+    return _mm512_castsi256_si512(b); /* upper bytes never indexed */
+  }
+  return plain ? _mm512_loadu_si512(pa) : _mm512_mask_loadu_epi8(vzx, (__mmask64)ma, pa);
+}
+
+/* One vector of outputs, as qs8z_block (modes 0 / 1 / 2 the same). */
+QS8_INLINE void qs8v_block(const size_t stride, const int sat, const int round, const int half,
+                           const int mode, const int8_t* plane, ptrdiff_t in_h, ptrdiff_t in_w,
+                           size_t out_h, size_t out_w, ptrdiff_t pt, size_t oy, ptrdiff_t s,
+                           uint64_t mk, uint32_t sm, const qs8v_ch* ch, int8_t* out, size_t ox0) {
+  __m512i acc = ch->bias;
+  const int has_b = half && (mode || oy + 1 < out_h);
+  const int plain = mode == 2;
+  const ptrdiff_t iy0 = (ptrdiff_t)(oy * stride) - pt;
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+#pragma GCC unroll 3
+  for (int ky = 0; ky < 3; ++ky) {
+    const ptrdiff_t ia = iy0 + ky, ib = ia + (ptrdiff_t)stride;
+    /* empty masks for rows of padding (and a missing second row) */
+    const uint64_t ra = mode || (ia >= 0 && ia < in_h) ? ~UINT64_C(0) : 0;
+    const uint64_t rb = has_b && (mode || (ib >= 0 && ib < in_h)) ? ~UINT64_C(0) : 0;
+    const int8_t* pa = qs8z_addr(plane, ia * in_w + s);
+    const int8_t* pb = qs8z_addr(plane, ib * in_w + s);
+    const __m512i r = qs8v_ld(stride, half, plain, pa, mk & ra, pb, (mk << 32) & rb, ch->zx64);
+    const __m512i u = _mm512_xor_si512(_mm512_permutexvar_epi8(ch->idx, r), flip);
+    acc = _mm512_dpbusd_epi32(acc, u, ch->w[ky]);
+  }
+  const __m128i y = qs8z_pack(qs8z_requant(acc, &ch->rq, sat, round));
+  int8_t* oa = out + oy * out_w + ox0;
+  _mm_mask_storeu_epi8(oa, (__mmask16)sm, y);
+  if (has_b) _mm_mask_storeu_epi8(qs8z_oaddr(oa, (ptrdiff_t)out_w - 8), (__mmask16)(sm << 8), y);
+}
+
+QS8_INLINE void qs8v_plane(const size_t stride, const int sat, const int round, size_t in_h,
+                           size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
+                           size_t pad_left, const int8_t* plane, const qs8v_ch* ch, int8_t* out) {
+  const ptrdiff_t w = (ptrdiff_t)in_w, h = (ptrdiff_t)in_h, pt = (ptrdiff_t)pad_top;
+  /* Output rows [lo, hi) read only rows inside the plane. */
+  size_t lo = (pad_top + stride - 1) / stride;
+  size_t hi = in_h + pad_top >= 3 ? (in_h + pad_top - 3) / stride + 1 : 0;
+  if (hi > out_h) hi = out_h;
+  if (lo > hi) lo = hi;
+  if (out_w <= 8) { /* two output rows per vector */
+    const ptrdiff_t s = -(ptrdiff_t)pad_left;
+    const uint64_t mk = qs8v_lmask(s, w, 32);
+    const uint32_t sm = (1u << out_w) - 1u;
+    size_t oy = 0;
+    for (; oy < lo; oy += 2) {
+      qs8v_block(stride, sat, round, 1, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
+    }
+    for (; oy + 1 < hi; oy += 2) {
+      qs8v_block(stride, sat, round, 1, 1, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
+    }
+    for (; oy < out_h; oy += 2) {
+      qs8v_block(stride, sat, round, 1, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, 0);
+    }
+    return;
+  }
+  /* Bytes per row load (ext) and the first `used` of them, which the
+   * block's outputs read with nonzero weight. */
+  const ptrdiff_t ext = stride == 2 ? 64 : 32;
+  const ptrdiff_t used = stride == 2 ? 33 : 18;
+  for (size_t ox0 = 0; ox0 < out_w; ox0 += 16) {
+    const ptrdiff_t s = (ptrdiff_t)(ox0 * stride) - (ptrdiff_t)pad_left;
+    const uint64_t mk = qs8v_lmask(s, w, ext);
+    const size_t n = out_w - ox0 < 16 ? out_w - ox0 : 16;
+    const uint32_t sm = (uint32_t)((1u << n) - 1u);
+    /* Rows [lo, phi) of a block whose used bytes lie inside the row also
+     * have all ext bytes of their last input row inside the plane. */
+    size_t phi = lo;
+    if (s >= 0 && s + used <= w && h * w - s - ext >= 0) {
+      const ptrdiff_t last = (h * w - s - ext) / w; /* last input row with a plain load */
+      phi = last + pt >= 2 ? (size_t)(last + pt - 2) / stride + 1 : 0;
+      if (phi > hi) phi = hi;
+      if (phi < lo) phi = lo;
+    }
+    size_t oy = 0;
+    for (; oy < lo; ++oy) {
+      qs8v_block(stride, sat, round, 0, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+    for (; oy < phi; ++oy) {
+      qs8v_block(stride, sat, round, 0, 2, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+    for (; oy < hi; ++oy) {
+      qs8v_block(stride, sat, round, 0, 1, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+    for (; oy < out_h; ++oy) {
+      qs8v_block(stride, sat, round, 0, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
+    }
+  }
+}
+
+QS8_INLINE void qs8v_dwconv2d_chw_3x3(
+    const size_t stride, size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+    size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride,
+    const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+    int32_t zx, const tsp_qs8_output* q, int8_t* output, size_t output_stride) {
+  if (out_h == 0 || out_w == 0) return;
+  qs8v_ch ch;
+  ch.zx64 = _mm512_set1_epi8((char)zx);
+  ch.idx = qs8v_idx(stride, out_w <= 8);
+  for (size_t c = 0; c < channels; ++c) {
+    const int8_t* wc = weights + 9 * c;
+    int32_t wsum = 0;
+    for (int i = 0; i < 9; ++i) wsum += wc[i];
+    ch.bias = _mm512_set1_epi32(
+        (int32_t)((uint32_t)bias[c] - (uint32_t)(zx + 128) * (uint32_t)wsum));
+    for (int ky = 0; ky < 3; ++ky) {
+      ch.w[ky] = _mm512_set1_epi32((int32_t)((uint32_t)(uint8_t)wc[3 * ky] |
+                                             (uint32_t)(uint8_t)wc[3 * ky + 1] << 8 |
+                                             (uint32_t)(uint8_t)wc[3 * ky + 2] << 16));
+    }
+    const int32_t mult = multiplier[c], sh = shift[c];
+    ch.rq = qs8z_row_params(mult, sh, q);
+    const int8_t* plane = input + c * input_stride;
+    int8_t* out = output + c * output_stride;
+    /* sat / round are per-channel constants: one specialized loop each. */
+    if (mult == INT32_MIN) {
+      qs8v_plane(stride, 1, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, &ch, out);
+    } else if (sh < 0) {
+      qs8v_plane(stride, 0, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, &ch, out);
+    } else {
+      qs8v_plane(stride, 0, 0, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, &ch, out);
+    }
+  }
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#endif /* TFLITE_SPARSE_QS8_DWCONV2D_CHW_3X3_AVX512VNNI_H_ */
