@@ -42,6 +42,12 @@
 #pragma GCC target("avx512vbmi")
 #endif
 
+/* QS8V_WINDOW 0: rows wider than 8 outputs by qs8v_block (3 row loads per
+ * output vector) instead of qs8v_column, for benchmarks/qs8_dwconv_bench.c. */
+#ifndef QS8V_WINDOW
+#define QS8V_WINDOW 1
+#endif
+
 /* Lanes l < n of a load at column p with 0 <= p + l < w (n <= 64). */
 static inline uint64_t qs8v_lmask(ptrdiff_t p, ptrdiff_t w, ptrdiff_t n) {
   const ptrdiff_t lo = p < 0 ? -p : 0;
@@ -56,6 +62,7 @@ typedef struct {
   __m512i idx;   /* vpermb indices: lane j's 4 bytes from the row load */
   __m512i bias;  /* bias - (zx + 128) * sum w */
   __m512i zx64;  /* zx bytes: the merge source of the masked loads */
+  __m512i upad;  /* a row of padding after vpermb and the flip: zx ^ 0x80 */
   qs8z_rq rq;
 } qs8v_ch;
 
@@ -117,6 +124,48 @@ QS8_INLINE void qs8v_block(const size_t stride, const int sat, const int round, 
   if (has_b) _mm_mask_storeu_epi8(qs8z_oaddr(oa, (ptrdiff_t)out_w - 8), (__mmask16)(sm << 8), y);
 }
 
+/* One input row of a 16-output column block, gathered and flipped to u8:
+ * rows outside the plane are upad; rows iy <= last take a plain load. */
+QS8_INLINE __m512i qs8v_urow(const size_t stride, const int8_t* plane, ptrdiff_t iy,
+                             ptrdiff_t in_h, ptrdiff_t in_w, ptrdiff_t s, ptrdiff_t last,
+                             uint64_t mk, const qs8v_ch* ch) {
+  if (iy < 0 || iy >= in_h) return ch->upad;
+  const int8_t* p = qs8z_addr(plane, iy * in_w + s);
+  const __m512i r = iy <= last ? qs8v_ld(stride, 0, 1, p, 0, p, 0, ch->zx64)
+                               : qs8v_ld(stride, 0, 0, p, mk, p, 0, ch->zx64);
+  return _mm512_xor_si512(_mm512_permutexvar_epi8(ch->idx, r), _mm512_set1_epi8((char)0x80));
+}
+
+/* A column block of rows wider than 8 outputs, top to bottom: each input
+ * row is loaded and gathered once and kept for the next output row (stride
+ * 1: rows 1, 2 of the window become 0, 1; stride 2: row 2 becomes 0), so an
+ * output vector costs 1 (stride 1) or 2 (stride 2) loads + vpermb instead
+ * of 3. */
+QS8_INLINE void qs8v_column(const size_t stride, const int sat, const int round,
+                            const int8_t* plane, ptrdiff_t in_h, ptrdiff_t in_w, size_t out_h,
+                            size_t out_w, ptrdiff_t pt, ptrdiff_t s, ptrdiff_t last, uint64_t mk,
+                            uint32_t sm, const qs8v_ch* ch, int8_t* out, size_t ox0) {
+  __m512i u0 = qs8v_urow(stride, plane, -pt, in_h, in_w, s, last, mk, ch);
+  __m512i u1 = qs8v_urow(stride, plane, 1 - pt, in_h, in_w, s, last, mk, ch);
+  int8_t* o = out + ox0;
+  for (size_t oy = 0; oy < out_h; ++oy) {
+    const ptrdiff_t iy0 = (ptrdiff_t)(oy * stride) - pt;
+    const __m512i u2 = qs8v_urow(stride, plane, iy0 + 2, in_h, in_w, s, last, mk, ch);
+    __m512i acc = _mm512_dpbusd_epi32(ch->bias, u0, ch->w[0]);
+    acc = _mm512_dpbusd_epi32(acc, u1, ch->w[1]);
+    acc = _mm512_dpbusd_epi32(acc, u2, ch->w[2]);
+    _mm_mask_storeu_epi8(o, (__mmask16)sm, qs8z_pack(qs8z_requant(acc, &ch->rq, sat, round)));
+    o += out_w;
+    if (stride == 1) {
+      u0 = u1;
+      u1 = u2;
+    } else {
+      u0 = u2;
+      if (oy + 1 < out_h) u1 = qs8v_urow(stride, plane, iy0 + 3, in_h, in_w, s, last, mk, ch);
+    }
+  }
+}
+
 QS8_INLINE void qs8v_plane(const size_t stride, const int sat, const int round, size_t in_h,
                            size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
                            size_t pad_left, const int8_t* plane, const qs8v_ch* ch, int8_t* out) {
@@ -160,6 +209,12 @@ QS8_INLINE void qs8v_plane(const size_t stride, const int sat, const int round, 
       if (phi > hi) phi = hi;
       if (phi < lo) phi = lo;
     }
+    if (QS8V_WINDOW) {
+      ptrdiff_t last = -1; /* last input row with a plain load */
+      if (s >= 0 && s + used <= w && h * w - s - ext >= 0) last = (h * w - s - ext) / w;
+      qs8v_column(stride, sat, round, plane, h, w, out_h, out_w, pt, s, last, mk, sm, ch, out, ox0);
+      continue;
+    }
     size_t oy = 0;
     for (; oy < lo; ++oy) {
       qs8v_block(stride, sat, round, 0, 0, plane, h, w, out_h, out_w, pt, oy, s, mk, sm, ch, out, ox0);
@@ -185,6 +240,7 @@ QS8_INLINE void qs8v_dwconv2d_chw_3x3(
   qs8v_ch ch;
   ch.zx64 = _mm512_set1_epi8((char)zx);
   ch.idx = qs8v_idx(stride, out_w <= 8);
+  ch.upad = _mm512_xor_si512(ch.zx64, _mm512_set1_epi8((char)0x80));
   for (size_t c = 0; c < channels; ++c) {
     const int8_t* wc = weights + 9 * c;
     int32_t wsum = 0;
