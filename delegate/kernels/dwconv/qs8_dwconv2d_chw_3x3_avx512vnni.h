@@ -47,6 +47,10 @@
 #ifndef QS8V_WINDOW
 #define QS8V_WINDOW 1
 #endif
+/* QS8V_SMALL 0: planes of <= 64 bytes by the general paths (qs8v_small). */
+#ifndef QS8V_SMALL
+#define QS8V_SMALL 1
+#endif
 
 /* Lanes l < n of a load at column p with 0 <= p + l < w (n <= 64). */
 static inline uint64_t qs8v_lmask(ptrdiff_t p, ptrdiff_t w, ptrdiff_t n) {
@@ -64,6 +68,8 @@ typedef struct {
   __m512i zx64;  /* zx bytes: the merge source of the masked loads */
   __m512i upad;  /* a row of padding after vpermb and the flip: zx ^ 0x80 */
   qs8z_rq rq;
+  const __m512i* sidx; /* small planes: vpermt2b indices, 3 per output vector */
+  size_t nv;           /* small planes: output vectors per plane (0: not small) */
 } qs8v_ch;
 
 /* vpermb indices: lane j takes bytes b, b + 1, b + 2 (and b again, weight 0)
@@ -124,6 +130,59 @@ QS8_INLINE void qs8v_block(const size_t stride, const int sat, const int round, 
   if (has_b) _mm_mask_storeu_epi8(qs8z_oaddr(oa, (ptrdiff_t)out_w - 8), (__mmask16)(sm << 8), y);
 }
 
+/* Small planes (in_h * in_w <= 64, at most QS8V_SMALL_NV * 16 outputs: the
+ * 7x7 layers): the whole plane is one zmm, loaded once per channel, and each
+ * output vector takes 16 consecutive outputs of the plane (row-major, rows
+ * wrap inside a vector) by one vpermt2b per kernel row from the plane and a
+ * vector of padding (index 64 + 0): no per-row loads or masks, and 7x7 fills
+ * 49 of 64 lanes like the two-rows-per-vector layout. The indices depend only
+ * on the shape: built once per call. */
+#define QS8V_SMALL_NV 4
+
+static inline size_t qs8v_small_idx(size_t stride, size_t in_h, size_t in_w, size_t out_h,
+                                    size_t out_w, size_t pad_top, size_t pad_left,
+                                    __m512i* idx) {
+  const size_t n = out_h * out_w, nv = (n + 15) / 16;
+  if (in_h * in_w > 64 || nv > QS8V_SMALL_NV) return 0;
+  for (size_t v = 0; v < nv; ++v) {
+    for (size_t ky = 0; ky < 3; ++ky) {
+      uint8_t b[64];
+      for (size_t j = 0; j < 16; ++j) {
+        const size_t o = 16 * v + j;
+        const ptrdiff_t oy = (ptrdiff_t)(o / out_w), ox = (ptrdiff_t)(o % out_w);
+        const ptrdiff_t iy = oy * (ptrdiff_t)stride - (ptrdiff_t)pad_top + (ptrdiff_t)ky;
+        for (size_t kx = 0; kx < 4; ++kx) {
+          const ptrdiff_t ix = ox * (ptrdiff_t)stride - (ptrdiff_t)pad_left + (ptrdiff_t)kx;
+          const int in = o < n && kx < 3 && iy >= 0 && iy < (ptrdiff_t)in_h && ix >= 0 &&
+                         ix < (ptrdiff_t)in_w;
+          b[4 * j + kx] = (uint8_t)(in ? iy * (ptrdiff_t)in_w + ix : 64);
+        }
+      }
+      idx[3 * v + ky] = _mm512_loadu_si512(b);
+    }
+  }
+  return nv;
+}
+
+QS8_INLINE void qs8v_small(const int sat, const int round, size_t in_h, size_t in_w, size_t n,
+                           const int8_t* plane, const qs8v_ch* ch, int8_t* out) {
+  const size_t np = in_h * in_w;
+  const __mmask64 m = np >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << np) - 1;
+  const __m512i x = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, plane),
+                                     _mm512_set1_epi8((char)0x80));
+  for (size_t v = 0; v < ch->nv; ++v) {
+    __m512i acc = ch->bias;
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ++ky) {
+      acc = _mm512_dpbusd_epi32(acc, _mm512_permutex2var_epi8(x, ch->sidx[3 * v + ky], ch->upad),
+                                ch->w[ky]);
+    }
+    const size_t left = n - 16 * v;
+    const __mmask16 sm = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+    _mm_mask_storeu_epi8(out + 16 * v, sm, qs8z_pack(qs8z_requant(acc, &ch->rq, sat, round)));
+  }
+}
+
 /* One input row of a 16-output column block, gathered and flipped to u8:
  * rows outside the plane are upad; rows iy <= last take a plain load. */
 QS8_INLINE __m512i qs8v_urow(const size_t stride, const int8_t* plane, ptrdiff_t iy,
@@ -169,6 +228,10 @@ QS8_INLINE void qs8v_column(const size_t stride, const int sat, const int round,
 QS8_INLINE void qs8v_plane(const size_t stride, const int sat, const int round, size_t in_h,
                            size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
                            size_t pad_left, const int8_t* plane, const qs8v_ch* ch, int8_t* out) {
+  if (ch->nv) {
+    qs8v_small(sat, round, in_h, in_w, out_h * out_w, plane, ch, out);
+    return;
+  }
   const ptrdiff_t w = (ptrdiff_t)in_w, h = (ptrdiff_t)in_h, pt = (ptrdiff_t)pad_top;
   /* Output rows [lo, hi) read only rows inside the plane. */
   size_t lo = (pad_top + stride - 1) / stride;
@@ -241,6 +304,10 @@ QS8_INLINE void qs8v_dwconv2d_chw_3x3(
   ch.zx64 = _mm512_set1_epi8((char)zx);
   ch.idx = qs8v_idx(stride, out_w <= 8);
   ch.upad = _mm512_xor_si512(ch.zx64, _mm512_set1_epi8((char)0x80));
+  __m512i sidx[3 * QS8V_SMALL_NV];
+  ch.nv = QS8V_SMALL ? qs8v_small_idx(stride, in_h, in_w, out_h, out_w, pad_top, pad_left, sidx)
+                     : 0;
+  ch.sidx = sidx;
   for (size_t c = 0; c < channels; ++c) {
     const int8_t* wc = weights + 9 * c;
     int32_t wsum = 0;
