@@ -18,10 +18,18 @@
  * 3 vpmovsxbw, 5 vpermw and 5 vpmaddwd for stride 1). |sum w (x + 128)| <=
  * 9 * 128 * 255: no overflow before the bias.
  *
- * Loads per row: 32 bytes for a 16-output stride-1 block (18 used), 64 for
- * stride 2 (33 used: lane j takes bytes 2j .. 2j + 2); rows of 1..8 outputs
- * (two output rows per vector) take 32 bytes of each row into bytes 0..31
- * and 32..63 of one zmm (10 or 17 used per row). */
+ * Three layouts:
+ *   - at most 64 outputs per plane (7x7, 14->7): 16 consecutive outputs per
+ *     vector from a <= 127-byte span of the plane by vpermt2b (qs8v_small);
+ *   - rows wider than 8 outputs: 16-column blocks run top to bottom, each
+ *     input row loaded and gathered once and kept for the next output row
+ *     (qs8v_column): per output vector 1 (stride 1) or 2 (stride 2) row
+ *     loads + vpermb, and 3 vpdpbusd;
+ *   - other rows of 1..8 outputs: two output rows per vector as the AVX-512
+ *     kernel, 32 bytes of each row in bytes 0..31 and 32..63 of one zmm
+ *     (qs8v_block).
+ * Row loads: 32 bytes for a 16-output stride-1 block (18 used), 64 for
+ * stride 2 (33 used: lane j takes bytes 2j .. 2j + 2). */
 #ifndef TFLITE_SPARSE_QS8_DWCONV2D_CHW_3X3_AVX512VNNI_H_
 #define TFLITE_SPARSE_QS8_DWCONV2D_CHW_3X3_AVX512VNNI_H_
 
@@ -43,11 +51,17 @@
 #endif
 
 /* QS8V_WINDOW 0: rows wider than 8 outputs by qs8v_block (3 row loads per
- * output vector) instead of qs8v_column, for benchmarks/qs8_dwconv_bench.c. */
+ * output vector) instead of qs8v_column: the first version, kept to measure
+ * against (build the header with -DQS8V_WINDOW=0). */
 #ifndef QS8V_WINDOW
 #define QS8V_WINDOW 1
 #endif
-/* QS8V_SMALL 0: planes of <= 64 bytes by the general paths (qs8v_small). */
+/* QS8V_S1_INLINE 0: stride 1 through the out-of-line plane functions too
+ * (inline measured faster for stride 1, slower for stride 2). */
+#ifndef QS8V_S1_INLINE
+#define QS8V_S1_INLINE 1
+#endif
+/* QS8V_SMALL 0: small outputs by the general paths too (qs8v_small). */
 #ifndef QS8V_SMALL
 #define QS8V_SMALL 1
 #endif
@@ -68,8 +82,8 @@ typedef struct {
   __m512i zx64;  /* zx bytes: the merge source of the masked loads */
   __m512i upad;  /* a row of padding after vpermb and the flip: zx ^ 0x80 */
   qs8z_rq rq;
-  const __m512i* sidx; /* small planes: vpermt2b indices, 3 per output vector */
-  size_t nv;           /* small planes: output vectors per plane (0: not small) */
+  const struct qs8v_small_tab_s* small; /* small outputs: qs8v_small's tables */
+  size_t nv; /* small outputs: vectors per plane (0: not small) */
 } qs8v_ch;
 
 /* vpermb indices: lane j takes bytes b, b + 1, b + 2 (and b again, weight 0)
@@ -130,21 +144,42 @@ QS8_INLINE void qs8v_block(const size_t stride, const int sat, const int round, 
   if (has_b) _mm_mask_storeu_epi8(qs8z_oaddr(oa, (ptrdiff_t)out_w - 8), (__mmask16)(sm << 8), y);
 }
 
-/* Small planes (in_h * in_w <= 64, at most QS8V_SMALL_NV * 16 outputs: the
- * 7x7 layers): the whole plane is one zmm, loaded once per channel, and each
- * output vector takes 16 consecutive outputs of the plane (row-major, rows
- * wrap inside a vector) by one vpermt2b per kernel row from the plane and a
- * vector of padding (index 64 + 0): no per-row loads or masks, and 7x7 fills
- * 49 of 64 lanes like the two-rows-per-vector layout. The indices depend only
- * on the shape: built once per call. */
+/* Small outputs (at most QS8V_SMALL_NV * 16 per plane: the 7x7 layers):
+ * each output vector takes 16 consecutive outputs of the plane (row-major,
+ * rows wrap inside a vector), whose input rows span at most 127 bytes: two
+ * zmm loaded from the span's first row (bytes past the span or the plane
+ * merged as zx), and one vpermt2b per kernel row gathers the lanes' taps,
+ * padded taps from byte 127 (zx). No per-row loads or masks, and 7x7 fills
+ * 49 of 64 lanes like the two-rows-per-vector layout. The indices depend
+ * only on the shape: built once per call. */
 #define QS8V_SMALL_NV 4
+
+typedef struct qs8v_small_tab_s {
+  __m512i idx[3 * QS8V_SMALL_NV];
+  ptrdiff_t base[QS8V_SMALL_NV]; /* the span's first byte in the plane */
+  uint64_t mlo[QS8V_SMALL_NV], mhi[QS8V_SMALL_NV]; /* its bytes 0..63, 64..126 */
+} qs8v_small_tab;
 
 static inline size_t qs8v_small_idx(size_t stride, size_t in_h, size_t in_w, size_t out_h,
                                     size_t out_w, size_t pad_top, size_t pad_left,
-                                    __m512i* idx) {
+                                    qs8v_small_tab* t) {
   const size_t n = out_h * out_w, nv = (n + 15) / 16;
-  if (in_h * in_w > 64 || nv > QS8V_SMALL_NV) return 0;
+  if (nv > QS8V_SMALL_NV) return 0;
   for (size_t v = 0; v < nv; ++v) {
+    /* input rows [r0, r1] of the vector's taps, clamped to the plane */
+    const size_t o_end = 16 * v + 16 < n ? 16 * v + 16 : n;
+    ptrdiff_t r0 = (ptrdiff_t)((16 * v / out_w) * stride) - (ptrdiff_t)pad_top;
+    ptrdiff_t r1 = (ptrdiff_t)(((o_end - 1) / out_w) * stride) - (ptrdiff_t)pad_top + 2;
+    if (r0 < 0) r0 = 0;
+    if (r1 > (ptrdiff_t)in_h - 1) r1 = (ptrdiff_t)in_h - 1;
+    const ptrdiff_t len = r1 >= r0 ? (r1 - r0 + 1) * (ptrdiff_t)in_w : 0;
+    if (len > 127) return 0;
+    /* whole plane in one zmm: every vector's span starts at byte 0 (one
+     * load per channel, qs8v_small's `one`) */
+    t->base[v] = len && in_h * in_w > 64 ? r0 * (ptrdiff_t)in_w : 0;
+    const ptrdiff_t end = in_h * in_w > 64 ? t->base[v] + len : (ptrdiff_t)(in_h * in_w);
+    t->mlo[v] = qs8v_lmask(t->base[v], end, 64);
+    t->mhi[v] = qs8v_lmask(t->base[v] + 64, end, 64);
     for (size_t ky = 0; ky < 3; ++ky) {
       uint8_t b[64];
       for (size_t j = 0; j < 16; ++j) {
@@ -155,26 +190,32 @@ static inline size_t qs8v_small_idx(size_t stride, size_t in_h, size_t in_w, siz
           const ptrdiff_t ix = ox * (ptrdiff_t)stride - (ptrdiff_t)pad_left + (ptrdiff_t)kx;
           const int in = o < n && kx < 3 && iy >= 0 && iy < (ptrdiff_t)in_h && ix >= 0 &&
                          ix < (ptrdiff_t)in_w;
-          b[4 * j + kx] = (uint8_t)(in ? iy * (ptrdiff_t)in_w + ix : 64);
+          b[4 * j + kx] = (uint8_t)(in ? iy * (ptrdiff_t)in_w + ix - t->base[v] : 127);
         }
       }
-      idx[3 * v + ky] = _mm512_loadu_si512(b);
+      t->idx[3 * v + ky] = _mm512_loadu_si512(b);
     }
   }
   return nv;
 }
 
-QS8_INLINE void qs8v_small(const int sat, const int round, size_t in_h, size_t in_w, size_t n,
+/* one: the plane is at most 64 bytes, loaded once. */
+QS8_INLINE void qs8v_small(const int sat, const int round, const int one, size_t n,
                            const int8_t* plane, const qs8v_ch* ch, int8_t* out) {
-  const size_t np = in_h * in_w;
-  const __mmask64 m = np >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << np) - 1;
-  const __m512i x = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, plane),
-                                     _mm512_set1_epi8((char)0x80));
+  const qs8v_small_tab* t = ch->small;
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  __m512i lo = _mm512_setzero_si512(), hi = ch->upad;
+  if (one) lo = _mm512_xor_si512(_mm512_mask_loadu_epi8(ch->zx64, t->mlo[0], plane), flip);
   for (size_t v = 0; v < ch->nv; ++v) {
+    if (!one) {
+      const int8_t* p = qs8z_addr(plane, t->base[v]);
+      lo = _mm512_xor_si512(_mm512_mask_loadu_epi8(ch->zx64, t->mlo[v], p), flip);
+      hi = _mm512_xor_si512(_mm512_mask_loadu_epi8(ch->zx64, t->mhi[v], qs8z_addr(p, 64)), flip);
+    }
     __m512i acc = ch->bias;
 #pragma GCC unroll 3
     for (int ky = 0; ky < 3; ++ky) {
-      acc = _mm512_dpbusd_epi32(acc, _mm512_permutex2var_epi8(x, ch->sidx[3 * v + ky], ch->upad),
+      acc = _mm512_dpbusd_epi32(acc, _mm512_permutex2var_epi8(lo, t->idx[3 * v + ky], hi),
                                 ch->w[ky]);
     }
     const size_t left = n - 16 * v;
@@ -227,11 +268,10 @@ QS8_INLINE void qs8v_column(const size_t stride, const int sat, const int round,
 
 QS8_INLINE void qs8v_plane(const size_t stride, const int sat, const int round, size_t in_h,
                            size_t in_w, size_t out_h, size_t out_w, size_t pad_top,
-                           size_t pad_left, const int8_t* plane, const qs8v_ch* ch, int8_t* out) {
-  if (ch->nv) {
-    qs8v_small(sat, round, in_h, in_w, out_h * out_w, plane, ch, out);
-    return;
-  }
+                           size_t pad_left, const int8_t* plane, const qs8v_ch* chp,
+                           int8_t* out) {
+  /* a local copy: the int8 stores could alias *chp, forcing reloads */
+  const qs8v_ch lc = *chp, *ch = &lc;
   const ptrdiff_t w = (ptrdiff_t)in_w, h = (ptrdiff_t)in_h, pt = (ptrdiff_t)pad_top;
   /* Output rows [lo, hi) read only rows inside the plane. */
   size_t lo = (pad_top + stride - 1) / stride;
@@ -294,6 +334,40 @@ QS8_INLINE void qs8v_plane(const size_t stride, const int sat, const int round, 
   }
 }
 
+/* Out of line for stride 2: inlined into qs8v_dwconv2d_chw_3x3 beside the
+ * row paths, they measured ~20% slower on the stride-2 rows (not
+ * investigated further; register allocation / code placement). */
+__attribute__((noinline)) static void qs8v_small_any(int sat, int round, int one, size_t n,
+                                                     const int8_t* plane, const qs8v_ch* ch,
+                                                     int8_t* out) {
+  if (sat) {
+    if (one) qs8v_small(1, 1, 1, n, plane, ch, out);
+    else qs8v_small(1, 1, 0, n, plane, ch, out);
+  } else if (round) {
+    if (one) qs8v_small(0, 1, 1, n, plane, ch, out);
+    else qs8v_small(0, 1, 0, n, plane, ch, out);
+  } else {
+    if (one) qs8v_small(0, 0, 1, n, plane, ch, out);
+    else qs8v_small(0, 0, 0, n, plane, ch, out);
+  }
+}
+
+/* Out of line too (stride is a constant per including file: every call
+ * passes the same one, which GCC propagates: constprop clone). */
+__attribute__((noinline)) static void qs8v_plane_any(size_t stride, int sat, int round,
+                                                     size_t in_h, size_t in_w, size_t out_h,
+                                                     size_t out_w, size_t pad_top, size_t pad_left,
+                                                     const int8_t* plane, const qs8v_ch* ch,
+                                                     int8_t* out) {
+  if (sat) {
+    qs8v_plane(stride, 1, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, ch, out);
+  } else if (round) {
+    qs8v_plane(stride, 0, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, ch, out);
+  } else {
+    qs8v_plane(stride, 0, 0, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, ch, out);
+  }
+}
+
 QS8_INLINE void qs8v_dwconv2d_chw_3x3(
     const size_t stride, size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
     size_t pad_top, size_t pad_left, const int8_t* input, size_t input_stride,
@@ -304,10 +378,10 @@ QS8_INLINE void qs8v_dwconv2d_chw_3x3(
   ch.zx64 = _mm512_set1_epi8((char)zx);
   ch.idx = qs8v_idx(stride, out_w <= 8);
   ch.upad = _mm512_xor_si512(ch.zx64, _mm512_set1_epi8((char)0x80));
-  __m512i sidx[3 * QS8V_SMALL_NV];
-  ch.nv = QS8V_SMALL ? qs8v_small_idx(stride, in_h, in_w, out_h, out_w, pad_top, pad_left, sidx)
+  qs8v_small_tab small;
+  ch.nv = QS8V_SMALL ? qs8v_small_idx(stride, in_h, in_w, out_h, out_w, pad_top, pad_left, &small)
                      : 0;
-  ch.sidx = sidx;
+  ch.small = &small;
   for (size_t c = 0; c < channels; ++c) {
     const int8_t* wc = weights + 9 * c;
     int32_t wsum = 0;
@@ -324,9 +398,18 @@ QS8_INLINE void qs8v_dwconv2d_chw_3x3(
     const int8_t* plane = input + c * input_stride;
     int8_t* out = output + c * output_stride;
     /* sat / round are per-channel constants: one specialized loop each. */
-    if (mult == INT32_MIN) {
+    const int sat = mult == INT32_MIN, round = sh < 0, one = in_h * in_w <= 64;
+    if (stride == 2 || !QS8V_S1_INLINE) {
+      if (ch.nv) qs8v_small_any(sat, round, one, out_h * out_w, plane, &ch, out);
+      else qs8v_plane_any(stride, sat, round, in_h, in_w, out_h, out_w, pad_top, pad_left, plane,
+                          &ch, out);
+    } else if (ch.nv) {
+      if (sat) qs8v_small(1, 1, one, out_h * out_w, plane, &ch, out);
+      else if (round) qs8v_small(0, 1, one, out_h * out_w, plane, &ch, out);
+      else qs8v_small(0, 0, one, out_h * out_w, plane, &ch, out);
+    } else if (sat) {
       qs8v_plane(stride, 1, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, &ch, out);
-    } else if (sh < 0) {
+    } else if (round) {
       qs8v_plane(stride, 0, 1, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, &ch, out);
     } else {
       qs8v_plane(stride, 0, 0, in_h, in_w, out_h, out_w, pad_top, pad_left, plane, &ch, out);
