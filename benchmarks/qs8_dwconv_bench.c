@@ -1,6 +1,6 @@
 /* Int8 (QS8) depthwise 3x3 benchmark: the depthwise layers of MobileNet v1
  * 1.0 224 (mobilenet_v1_dw_layers.h), one image, one thread: the int8
- * scalar, AVX2 and AVX-512 kernels and, for scale, the f32 AVX-512 kernel on
+ * scalar, AVX2, AVX-512 and AVX-512 VNNI (+ VBMI) kernels and, for scale, the f32 AVX-512 kernel on
  * the same layer. Per layer (one call over all its channels) the median of
  * REPS runs, kernels interleaved within each repetition so that noise from
  * other processes hits them alike; kernels the CPU cannot run are skipped.
@@ -79,6 +79,7 @@ typedef struct {
   int f32;       /* 1: the f32 kernel pair below, else the int8 pair */
   tsp_qs8_dwconv2d_chw_fn q[2];
   tsp_dwconv2d_chw_fn f[2];
+  int vnni; /* 1: also needs avx512vnni and avx512vbmi */
 } kernel;
 
 static const kernel kKernels[] = {
@@ -89,6 +90,8 @@ static const kernel kKernels[] = {
      {qs8_dwconv2d_chw_3x3s1__avx2, qs8_dwconv2d_chw_3x3s2__avx2}, {NULL, NULL}},
     {"int8 avx512", TSP_ISA_AVX512, 0,
      {qs8_dwconv2d_chw_3x3s1__avx512, qs8_dwconv2d_chw_3x3s2__avx512}, {NULL, NULL}},
+    {"int8 a512vnni", TSP_ISA_AVX512, 0,
+     {qs8_dwconv2d_chw_3x3s1__avx512vnni, qs8_dwconv2d_chw_3x3s2__avx512vnni}, {NULL, NULL}, 1},
 #ifdef QS8_DW_BENCH_MULLD
     /* stride 1 only (stride 2 has no vpmulld variant) */
     {"avx512 mulld", TSP_ISA_AVX512, 0, {qs8_dwconv2d_chw_3x3s1_mulld__avx512, NULL}, {NULL, NULL}},
@@ -165,7 +168,15 @@ int main(int argc, char** argv) {
   }
 
   int ok[NK];
-  for (size_t k = 0; k < NK; ++k) ok[k] = tsp_isa_supported(kKernels[k].isa);
+  for (size_t k = 0; k < NK; ++k) {
+    ok[k] = tsp_isa_supported(kKernels[k].isa);
+#if defined(__x86_64__) || defined(_M_X64)
+    __builtin_cpu_init();
+    if (kKernels[k].vnni) {
+      ok[k] = ok[k] && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
+    }
+#endif
+  }
   double* t = calloc(NK * NGROUPS * reps, sizeof(double));
   if (!t) abort();
   for (size_t r = 0; r < reps + 1; ++r) { /* repetition 0 warms up */

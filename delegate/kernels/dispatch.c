@@ -124,6 +124,14 @@ __attribute__((constructor)) static void tsp_init_avx512_vnni_table(void) {
   kAvx512VnniTable.qs8_spmm[1] = qs8_spmm_128x2__avx512vnni;
   kAvx512VnniTable.qs8_spmm[2] = qs8_spmm_64x4__avx512vnni;
   kAvx512VnniTable.qs8_conv3x3s2c3 = qs8_conv_hwc2chw_3x3s2c3__avx512vnni;
+
+  /* Int8 depthwise 3x3 by vpdpbusd + vpermb: also needs VBMI (Cascade Lake
+   * has VNNI without it). cpu_init: constructors may run before libgcc's. */
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vbmi")) {
+    kAvx512VnniTable.qs8_dwconv3x3s1 = qs8_dwconv2d_chw_3x3s1__avx512vnni;
+    kAvx512VnniTable.qs8_dwconv3x3s2 = qs8_dwconv2d_chw_3x3s2__avx512vnni;
+  }
 }
 #endif
 

@@ -10,7 +10,8 @@
  * Buffers are exact-size mallocs so ASan catches any access past the last
  * plane; input gaps between planes hold random bytes (reading them shows as
  * a mismatch), output gaps hold a sentinel that must survive. ISAs without
- * a QS8 depthwise kernel in this build (NEON for now) are skipped. */
+ * a QS8 depthwise kernel in this build (NEON for now) are skipped, as are
+ * the AVX-512 VNNI kernels on CPUs without avx512vnni and avx512vbmi. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,15 @@ typedef void (*qs8_dw_fn)(size_t channels, size_t in_h, size_t in_w, size_t out_
                           int32_t input_zero_point, const tsp_qs8_output* out_params,
                           int8_t* output, size_t output_stride);
 
+/* Kernel slots: the tsp_isa values, plus the AVX-512 VNNI (+ VBMI) kernels,
+ * which are not a tsp_isa of their own (dispatch.c swaps them into the
+ * AVX-512 table). */
+enum { SLOT_AVX512VNNI = TSP_ISA_COUNT, SLOT_COUNT };
+
 typedef struct {
   const char* name;
   size_t k, stride;
-  qs8_dw_fn fn[TSP_ISA_COUNT];
+  qs8_dw_fn fn[SLOT_COUNT];
 } kernel_set;
 
 #if defined(TSP_TEST_X86)
@@ -43,7 +49,7 @@ typedef struct {
 /* kernels that also have an AVX-512 version */
 #define FNS512(k)                                                                            \
   {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar, [TSP_ISA_AVX2] = qs8_dwconv2d_chw_##k##__avx2, \
-   [TSP_ISA_AVX512] = qs8_dwconv2d_chw_##k##__avx512}
+   [TSP_ISA_AVX512] = qs8_dwconv2d_chw_##k##__avx512, [SLOT_AVX512VNNI] = qs8_dwconv2d_chw_##k##__avx512vnni}
 #else
 #define FNS(k) {[TSP_ISA_SCALAR] = qs8_dwconv2d_chw_##k##__scalar}
 #define FNS512(k) FNS(k)
@@ -55,7 +61,11 @@ static const kernel_set kKernels[] = {
     {"qs8 5x5s2", 5, 2, FNS(5x5s2)},
 };
 
-static int g_isa_ok[TSP_ISA_COUNT];
+static int g_isa_ok[SLOT_COUNT];
+
+static const char* slot_name(int slot) {
+  return slot == SLOT_AVX512VNNI ? "avx512vnni" : tsp_isa_name((tsp_isa)slot);
+}
 
 typedef struct {
   size_t in_h, in_w, out_h, out_w, pad_top, pad_left;
@@ -197,7 +207,7 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
   ks->fn[TSP_ISA_SCALAR](channels, s->in_h, s->in_w, s->out_h, s->out_w, s->pad_top, s->pad_left,
                          in, in_stride, w, bias, mult, shift, qp->zx, &qp->q, ref, out_stride);
   int ok = 1;
-  for (int isa = TSP_ISA_SCALAR; isa < TSP_ISA_COUNT && ok; ++isa) {
+  for (int isa = TSP_ISA_SCALAR; isa < SLOT_COUNT && ok; ++isa) {
     const int8_t* expect = want;
     int8_t* out = ref;
     if (isa != TSP_ISA_SCALAR) {
@@ -215,7 +225,7 @@ static int check_shape_c(const kernel_set* ks, const shape* s, size_t channels, 
         fprintf(stderr,
                 "%s %s: c %zu/%zu in %zux%zu (stride %zu) out %zux%zu (stride %zu) pad %zu,%zu "
                 "zx %d zy %d [%d,%d] mult %d shift %d: at %zu (y %zu x %zu) got %d want %d\n",
-                ks->name, tsp_isa_name((tsp_isa)isa), c, channels, s->in_h, s->in_w, in_stride,
+                ks->name, slot_name(isa), c, channels, s->in_h, s->in_w, in_stride,
                 s->out_h, s->out_w, out_stride, s->pad_top, s->pad_left, qp->zx,
                 qp->q.zero_point, qp->q.min, qp->q.max, c < channels ? mult[c] : 0,
                 c < channels ? shift[c] : 0, i, s->out_w ? r / s->out_w : 0,
@@ -410,7 +420,7 @@ static void test_guard_pages(const kernel_set* ks, tsp_rng* rng) {
       for (size_t k = 0; k < in_size; ++k) in[k] = rng_i8(rng);
       ks->fn[TSP_ISA_SCALAR](channels, sh->in_h, sh->in_w, sh->out_h, sh->out_w, sh->pad_top,
                              sh->pad_left, in, n_in, w, bias, mult, shift, 5, &q, ref, n_out);
-      for (int isa = TSP_ISA_SCALAR + 1; isa < TSP_ISA_COUNT; ++isa) {
+      for (int isa = TSP_ISA_SCALAR + 1; isa < SLOT_COUNT; ++isa) {
         if (!g_isa_ok[isa] || ks->fn[isa] == NULL) continue;
         memset(got, 0x5A, sizeof got);
         ks->fn[isa](channels, sh->in_h, sh->in_w, sh->out_h, sh->out_w, sh->pad_top,
@@ -419,7 +429,7 @@ static void test_guard_pages(const kernel_set* ks, tsp_rng* rng) {
                        (unsigned char)got[channels * n_out] == 0x5A;
         if (!ok) {
           fprintf(stderr, "%s %s: guard-page shape %zu (%zux%zu) at_end %d mismatch\n", ks->name,
-                  tsp_isa_name((tsp_isa)isa), i, sh->in_h, sh->in_w, at_end);
+                  slot_name(isa), i, sh->in_h, sh->in_w, at_end);
         }
         test_record(ok);
       }
@@ -430,10 +440,17 @@ static void test_guard_pages(const kernel_set* ks, tsp_rng* rng) {
 #endif
 
 int main(void) {
-  for (int i = 0; i < TSP_ISA_COUNT; ++i) {
-    g_isa_ok[i] = tsp_isa_supported((tsp_isa)i);
+  for (int i = 0; i < SLOT_COUNT; ++i) {
+    if (i < TSP_ISA_COUNT) g_isa_ok[i] = tsp_isa_supported((tsp_isa)i);
+#if defined(TSP_TEST_X86)
+    if (i == SLOT_AVX512VNNI) { /* what dispatch.c checks before using these kernels */
+      __builtin_cpu_init();
+      g_isa_ok[i] = g_isa_ok[TSP_ISA_AVX512] && __builtin_cpu_supports("avx512vnni") &&
+                    __builtin_cpu_supports("avx512vbmi");
+    }
+#endif
     const int has = kKernels[0].fn[i] != NULL;
-    printf("%s: %s\n", tsp_isa_name((tsp_isa)i),
+    printf("%s: %s\n", slot_name(i),
            !g_isa_ok[i] ? "skipped (CPU lacks it)" : has ? "tested" : "skipped (no QS8 dwconv kernel)");
   }
   test_ref_arithmetic();
