@@ -28,7 +28,14 @@ int tsp_weight_source_find(const tsp_graph* graph, int tensor, tsp_weight_source
   int sparse_index = node->inputs->data[0];
   if (sparse_index < 0 || sparse_index >= graph->num_tensors) return 1;
   const TfLiteTensor* s = &context->tensors[sparse_index];
-  if (!s->sparsity || !tsp_tensor_is_constant(s) || s->type != t->type) return 1;
+  if (!s->sparsity || !tsp_tensor_is_constant(s)) return 1;
+  if (s->type != t->type) {
+    /* DENSIFY copies values as they are: a type change is a broken file
+     * (TFLite would decode garbage, or read past the buffer) */
+    snprintf(why, why_size, "sparse tensor '%s' (#%d) has type %d but its DENSIFY output has type %d",
+             s->name ? s->name : "", sparse_index, (int)s->type, (int)t->type);
+    return -1;
+  }
   char reason[160];
   if (tsp_sparse_validate(s, reason, sizeof(reason)) != 0) {
     snprintf(why, why_size, "sparse tensor '%s' (#%d): %s", s->name ? s->name : "", sparse_index,
