@@ -15,8 +15,7 @@ size_t tsp_parallel_piece(size_t total, size_t min_piece) {
   return (total + pieces - 1) / pieces;
 }
 
-/* Items of at least MIN_PIECE_WORK multiply-adds when one item costs `work`. */
-static size_t min_items(size_t work) {
+size_t tsp_parallel_min_items(size_t work) {
   return work >= MIN_PIECE_WORK ? 1 : (MIN_PIECE_WORK + work - 1) / (work ? work : 1);
 }
 
@@ -123,7 +122,7 @@ void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_
                          const tsp_minmax* clamp, tsp_vunary_fn post) {
   dwconv_job job = {kernel, kernel_size * kernel_size + 1, in_h, in_w, out_h, out_w, pad_top,
                     pad_left, input, input_stride, weights, output, output_stride, clamp, post};
-  const size_t piece = tsp_parallel_piece(channels, min_items(out_h * out_w * kernel_size * kernel_size));
+  const size_t piece = tsp_parallel_piece(channels, tsp_parallel_min_items(out_h * out_w * kernel_size * kernel_size));
   tsp_parallel_ranges(pool, channels, piece, run_dwconv_channels, &job);
 }
 
@@ -143,14 +142,8 @@ typedef struct {
  * band that starts inside the image has no top padding of its own. */
 static void run_conv_rows(void* context, size_t begin, size_t end) {
   const conv_job* j = context;
-  size_t first_in = 0, pad_top = j->pad_top;
-  if (2 * begin >= j->pad_top) {
-    first_in = 2 * begin - j->pad_top;
-    pad_top = 0;
-  } else {
-    pad_top = j->pad_top - 2 * begin;
-  }
-  if (first_in >= j->in_h) first_in = j->in_h; /* rows below the image: all padding */
+  size_t pad_top;
+  const size_t first_in = tsp_conv_band_input(begin, j->pad_top, j->in_h, &pad_top);
   j->kernel(j->in_h - first_in, j->in_w, end - begin, j->out_w, pad_top, j->pad_left,
             j->out_channels, j->input + first_in * j->in_w * 3, j->packed_weights,
             j->output + begin * j->out_w, j->output_stride, j->clamp);
@@ -163,7 +156,7 @@ void tsp_parallel_conv_hwc2chw(tsp_threadpool* pool, tsp_conv_hwc2chw_fn kernel,
                                const tsp_minmax* clamp) {
   conv_job job = {kernel, in_h, in_w, out_w, pad_top, pad_left, out_channels, input,
                   packed_weights, output, output_stride, clamp};
-  const size_t piece = tsp_parallel_piece(out_h, min_items(out_w * out_channels * 27));
+  const size_t piece = tsp_parallel_piece(out_h, tsp_parallel_min_items(out_w * out_channels * 27));
   tsp_parallel_ranges(pool, out_h, piece, run_conv_rows, &job);
 }
 
@@ -184,7 +177,7 @@ static void run_gavgpool_channels(void* context, size_t begin, size_t end) {
 void tsp_parallel_gavgpool(tsp_threadpool* pool, tsp_gavgpool_chw_fn kernel, size_t spatial,
                            size_t channels, const float* input, size_t ld, float* output) {
   gavgpool_job job = {kernel, spatial, ld, input, output};
-  const size_t piece = tsp_parallel_piece(channels, min_items(spatial));
+  const size_t piece = tsp_parallel_piece(channels, tsp_parallel_min_items(spatial));
   tsp_parallel_ranges(pool, channels, piece, run_gavgpool_channels, &job);
 }
 
@@ -247,6 +240,6 @@ void tsp_parallel_vmulc_chw(tsp_threadpool* pool, tsp_vmulc_chw_fn kernel, size_
                             size_t n, const float* x, size_t stride, const float* scale, float* y,
                             const tsp_minmax* clamp) {
   vmulc_job job = {kernel, n, stride, x, scale, y, clamp};
-  const size_t piece = tsp_parallel_piece(channels, min_items(n));
+  const size_t piece = tsp_parallel_piece(channels, tsp_parallel_min_items(n));
   tsp_parallel_ranges(pool, channels, piece, run_vmulc_channels, &job);
 }

@@ -24,6 +24,24 @@ void tsp_parallel_ranges(tsp_threadpool* pool, size_t total, size_t piece, tsp_r
 /* How many pieces of `total` items: enough to balance up to 8 threads, none
  * smaller than `min_piece` items. */
 size_t tsp_parallel_piece(size_t total, size_t min_piece);
+/* Items a piece needs to be worth a thread when one item costs `work`
+ * multiply-adds. */
+size_t tsp_parallel_min_items(size_t work);
+/* A band of output rows from `begin` of a stride-2 conv with pad_top rows of
+ * top padding: the input row it starts reading at (at most in_h) and, in
+ * *band_pad_top, the padding left above it (none once inside the image). */
+static inline size_t tsp_conv_band_input(size_t begin, size_t pad_top, size_t in_h,
+                                         size_t* band_pad_top) {
+  size_t first_in = 0;
+  *band_pad_top = pad_top;
+  if (2 * begin >= pad_top) {
+    first_in = 2 * begin - pad_top;
+    *band_pad_top = 0;
+  } else {
+    *band_pad_top = pad_top - 2 * begin;
+  }
+  return first_in < in_h ? first_in : in_h; /* rows below the image: all padding */
+}
 
 /* Output-group parts an SpMM over nc columns with tiles of `tile` columns
  * should be split into (1 when the columns alone give enough pieces). */

@@ -17,7 +17,7 @@ static int check(const tsp_check_context* ctx, int node_index, TfLiteNode* node,
   if (!sparse->sparsity || !tsp_tensor_is_constant(sparse)) return 0;
   /* Float32 and int8 weights: any other type (float16...) and its DENSIFY
    * stay with TFLite, which decodes and validates them itself. */
-  if (sparse->type != kTfLiteFloat32 && sparse->type != kTfLiteInt8) return 0;
+  if (!tsp_sparse_value_bytes(sparse->type)) return 0;
   char reason[160];
   if (tsp_sparse_validate(sparse, reason, sizeof(reason)) != 0) {
     snprintf(facts->why, sizeof(facts->why), "sparse tensor '%s' (#%d): %s",

@@ -45,11 +45,7 @@ int tsp_qs8_conv_1x1_check(const tsp_check_context* ctx, int node_index, TfLiteN
   const TfLiteTensor* weights = &context->tensors[tsp_node_input(node, 1)];
   if (tsp_weight_tensor(&source)->type != kTfLiteInt8) return 0;
   tsp_qs8_conv_quant cq;
-  int32_t *mult, *shift;
   if (!read_quant(context, node, weights, wd->data[0], &cq)) return 0;
-  if (tsp_qs8_conv_multipliers(&cq, wd->data[0], &mult, &shift) != 0) return 0;
-  free(mult);
-  free(shift);
 
   double sparsity = tsp_weight_sparsity(&source);
   facts->sparse_conv = sparsity >= ctx->options->min_sparsity;

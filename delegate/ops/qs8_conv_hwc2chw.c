@@ -45,11 +45,7 @@ int tsp_qs8_conv_hwc2chw_check(const tsp_check_context* ctx, int node_index, TfL
   const TfLiteTensor* input = &context->tensors[tsp_node_input(node, 0)];
   if (!input->dims || input->dims->size != 4 || input->dims->data[3] != 3) return 0;
   tsp_qs8_conv_quant cq;
-  int32_t *mult, *shift;
   if (!read_quant(context, node, wd->data[0], &cq)) return 0;
-  if (tsp_qs8_conv_multipliers(&cq, wd->data[0], &mult, &shift) != 0) return 0;
-  free(mult);
-  free(shift);
   facts->supported = 1;
   facts->reads_nhwc = 1;
   facts->folds_producer_pad = 1;
@@ -83,15 +79,8 @@ typedef struct {
 static void run_rows(void* context, size_t begin, size_t end) {
   const rows_job* j = context;
   const size_t in_h = (size_t)j->in->h, in_w = (size_t)j->in->w;
-  const size_t pad = (size_t)j->op->pad_top;
-  size_t first_in = 0, pad_top = pad;
-  if (2 * begin >= pad) {
-    first_in = 2 * begin - pad;
-    pad_top = 0;
-  } else {
-    pad_top = pad - 2 * begin;
-  }
-  if (first_in > in_h) first_in = in_h; /* rows below the image: all padding */
+  size_t pad_top;
+  const size_t first_in = tsp_conv_band_input(begin, (size_t)j->op->pad_top, in_h, &pad_top);
   j->op->kernel(in_h - first_in, in_w, end - begin, (size_t)j->out->w, pad_top,
                 (size_t)j->op->pad_left, j->input + first_in * in_w * 3, &j->op->packed,
                 j->output + begin * (size_t)j->out->w, j->out->ld, &j->op->q);
@@ -103,7 +92,7 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* out = &plan->values[step->out];
   const size_t image = (size_t)in->h * in->w * 3;
   const size_t row_work = (size_t)out->w * (size_t)op->out_channels * 27;
-  const size_t piece = tsp_parallel_piece((size_t)out->h, row_work >= 16384 ? 1 : 16384 / row_work + 1);
+  const size_t piece = tsp_parallel_piece((size_t)out->h, tsp_parallel_min_items(row_work));
   for (int b = 0; b < in->n; ++b) {
     rows_job job = {op, in, out, tsp_value_nhwc_i8(plan, in) + b * image, tsp_value_chw_i8(plan, out, b)};
     tsp_parallel_ranges(plan->pool, (size_t)out->h, piece, run_rows, &job);

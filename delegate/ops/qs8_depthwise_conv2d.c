@@ -58,11 +58,7 @@ int tsp_qs8_depthwise_check(const tsp_check_context* ctx, int node_index, TfLite
   if (!input->dims || input->dims->size != 4 || input->dims->data[3] != wd->data[3]) return 0;
   if (node->outputs->size != 1) return 0;
   tsp_qs8_conv_quant dq;
-  int32_t *mult, *shift;
   if (!read_quant(context, node, wd->data[3], &dq)) return 0;
-  if (tsp_qs8_conv_multipliers(&dq, wd->data[3], &mult, &shift) != 0) return 0;
-  free(mult);
-  free(shift);
   facts->supported = 1;
   facts->folds_producer_pad = 1;
   return 0;
@@ -122,9 +118,8 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   const size_t work = (size_t)out->h * out->w * op->window.kernel * op->window.kernel;
-  /* Pieces of >= 16K multiply-adds, from the shape alone. */
-  const size_t per_piece = work >= 16384 ? 1 : (16384 + work - 1) / (work ? work : 1);
-  const size_t piece = tsp_parallel_piece((size_t)op->channels, per_piece);
+  /* Pieces from the shape alone: same bits for any thread count. */
+  const size_t piece = tsp_parallel_piece((size_t)op->channels, tsp_parallel_min_items(work));
   for (int b = 0; b < in->n; ++b) {
     dw_job job = {op, in, out, tsp_value_chw_i8(plan, in, b), tsp_value_chw_i8(plan, out, b)};
     tsp_parallel_ranges(plan->pool, (size_t)op->channels, piece, run_channels, &job);

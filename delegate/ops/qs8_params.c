@@ -120,12 +120,20 @@ int tsp_qs8_conv_quant_read(TfLiteContext* context, const TfLiteNode* node, int 
                             tsp_qs8_conv_quant* cq) {
   const int in = tsp_node_input(node, 0), b = tsp_node_input(node, 2);
   if (in < 0 || node->outputs->size != 1) return 0;
-  return tsp_qs8_activation(&context->tensors[in], 4, &cq->in_scale, &cq->in_zp) &&
-         tsp_qs8_activation(&context->tensors[node->outputs->data[0]], 4, &cq->out_scale,
-                            &cq->out_zp) &&
-         tsp_qs8_weight_scales(weights, weight_dim, channels, &cq->w_scales, &cq->w_scale_count) &&
-         tsp_qs8_bias(b >= 0 ? &context->tensors[b] : NULL, channels, &cq->bias) == 0 &&
-         tsp_qs8_output_params(activation, cq->out_scale, cq->out_zp, &cq->q) == 0;
+  if (!tsp_qs8_activation(&context->tensors[in], 4, &cq->in_scale, &cq->in_zp) ||
+      !tsp_qs8_activation(&context->tensors[node->outputs->data[0]], 4, &cq->out_scale,
+                          &cq->out_zp) ||
+      !tsp_qs8_weight_scales(weights, weight_dim, channels, &cq->w_scales, &cq->w_scale_count) ||
+      tsp_qs8_bias(b >= 0 ? &context->tensors[b] : NULL, channels, &cq->bias) != 0 ||
+      tsp_qs8_output_params(activation, cq->out_scale, cq->out_zp, &cq->q) != 0)
+    return 0;
+  for (int c = 0; c < channels; ++c) { /* every multiplier in TFLite's range */
+    int32_t m, s;
+    if (tsp_qs8_channel_multipliers(cq->in_scale, cq->w_scales + (cq->w_scale_count == 1 ? 0 : c), 1,
+                                    cq->out_scale, 1, &m, &s) != 0)
+      return 0;
+  }
+  return 1;
 }
 
 int tsp_qs8_conv_multipliers(const tsp_qs8_conv_quant* cq, int channels, int32_t** multiplier,

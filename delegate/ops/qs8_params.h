@@ -51,7 +51,8 @@ typedef struct {
 /* Reads node's int8 quantization (inputs: activation, weights, optional
  * bias; the weights' scales along weight_dim, one per channel). The
  * weights' scales are read off `weights` (a DENSIFY's output, say).
- * Returns 1 when every tensor is as the int8 kernels need, else 0. */
+ * Returns 1 when every tensor is as the int8 kernels need, every channel's
+ * multiplier included, else 0. */
 int tsp_qs8_conv_quant_read(TfLiteContext* context, const TfLiteNode* node, int activation,
                             const TfLiteTensor* weights, int weight_dim, int channels,
                             tsp_qs8_conv_quant* cq);
