@@ -140,21 +140,57 @@ QS8_INLINE void qs8_store_row512(const int nu, const int masked, __mmask32 m, co
   }
 }
 
+/* One row through qs8_requant_fast512, two units (64 columns) per pack. */
+QS8_INLINE void qs8_store_row_fast512(const int nu, const int masked, __mmask32 m,
+                                      const __m512i* acc, const qs8_rqf512* p, const int right,
+                                      const qs8_clamp512* k, int8_t* o) {
+  int u = 0;
+#pragma GCC unroll 2
+  for (; u + 2 <= nu; u += 2) {
+    const __m512i y = qs8_pack64_fast512(
+        qs8_requant_fast512(acc[2 * u], p, right), qs8_requant_fast512(acc[2 * u + 1], p, right),
+        qs8_requant_fast512(acc[2 * u + 2], p, right),
+        qs8_requant_fast512(acc[2 * u + 3], p, right), k, right);
+    if (masked && u + 2 == nu) {
+      _mm512_mask_storeu_epi8(o + 32 * u, (__mmask64)0xFFFFFFFFu | (__mmask64)m << 32, y);
+    } else {
+      _mm512_storeu_si512((void*)(o + 32 * u), y);
+    }
+  }
+  if (u < nu) {
+    const __m256i y = qs8_pack32_fast512(qs8_requant_fast512(acc[2 * u], p, right),
+                                         qs8_requant_fast512(acc[2 * u + 1], p, right), k, right);
+    if (masked) {
+      _mm256_mask_storeu_epi8(o + 32 * u, m, y);
+    } else {
+      _mm256_storeu_si256((__m256i*)(o + 32 * u), y);
+    }
+  }
+}
+
 QS8_INLINE void qs8_store512(const int nu, const int rows, const int masked, __mmask32 m,
                              const __m512i* acc, const tsp_qs8_spmm_weights* w, uint32_t row0,
-                             int8_t* out, size_t output_stride, const tsp_qs8_output* q) {
+                             int8_t* out, size_t output_stride, const tsp_qs8_output* q,
+                             const qs8_clamp512* k) {
 #pragma GCC unroll 4
   for (int r = 0; r < rows; ++r) {
     const int32_t mult = w->multiplier[row0 + r], shift = w->shift[row0 + r];
-    const qs8_rq512 p = qs8_row_params512(mult, shift, q);
     const __m512i* a = acc + r * 2 * nu;
     int8_t* o = out + r * output_stride;
-    if (mult == INT32_MIN) {
-      qs8_store_row512(nu, masked, m, a, &p, 1, 1, 1, o); /* rare: generic */
-    } else if (shift < 0) {
-      qs8_store_row512(nu, masked, m, a, &p, 0, 0, 1, o);
-    } else {
-      qs8_store_row512(nu, masked, m, a, &p, 0, 1, 0, o);
+    if (__builtin_expect(qs8_fast_row512(mult, shift), 1)) {
+      const qs8_rqf512 p = qs8_fast_params512(mult, shift, q->zero_point);
+      if (shift < 0) {
+        qs8_store_row_fast512(nu, masked, m, a, &p, 1, k, o);
+      } else {
+        qs8_store_row_fast512(nu, masked, m, a, &p, 0, k, o);
+      }
+    } else { /* rare: INT32_MIN multiplier or shift < -23 */
+      const qs8_rq512 p = qs8_row_params512(mult, shift, q);
+      if (mult == INT32_MIN) {
+        qs8_store_row512(nu, masked, m, a, &p, 1, 1, 1, o);
+      } else { /* shift < -23: no left shift */
+        qs8_store_row512(nu, masked, m, a, &p, 0, 0, 1, o);
+      }
     }
   }
 }
@@ -166,7 +202,7 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
                                          const int32_t* d, const int8_t* in,
                                          const tsp_qs8_spmm_weights* w, uint32_t row0,
                                          int8_t* out, size_t output_stride,
-                                         const tsp_qs8_output* q) {
+                                         const tsp_qs8_output* q, const qs8_clamp512* k) {
   const int nv = 2 * nu;
   __m512i acc[QS8_MAXACC];
 #pragma GCC unroll 4
@@ -176,8 +212,8 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
     for (int i = 0; i < nv; ++i) acc[r * nv + i] = b;
   }
   __m512i x[8];
-  uint32_t k = count;
-  for (; k >= 2; k -= 2) {
+  uint32_t left = count;
+  for (; left >= 2; left -= 2) {
     const int8_t* in1 = in + d[0];
     qs8_load_pair512(nu, masked, m, in, in1, x);
     qs8_macs512(nv, rows, v, x, acc);
@@ -185,12 +221,12 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
     in = in1 + d[1];
     d += 2;
   }
-  if (k) { /* odd last non-zero: the pair's high weight is 0 */
+  if (left) { /* odd last non-zero: the pair's high weight is 0 */
     qs8_load_pair512(nu, masked, m, in, in, x);
     qs8_macs512(nv, rows, v, x, acc);
     in += d[0];
   }
-  qs8_store512(nu, rows, masked, m, acc, w, row0, out, output_stride, q);
+  qs8_store512(nu, rows, masked, m, acc, w, row0, out, output_stride, q, k);
   return in;
 }
 
@@ -200,14 +236,15 @@ QS8_INLINE const int8_t* qs8_group512(const int nu, const int rows, const int ma
                                       uint32_t count, const int32_t** vals_io,
                                       const int32_t** diffs_io, const int8_t* in,
                                       const tsp_qs8_spmm_weights* w, uint32_t row0, int8_t* out,
-                                      size_t output_stride, const tsp_qs8_output* q) {
+                                      size_t output_stride, const tsp_qs8_output* q,
+                                      const qs8_clamp512* k) {
   const int ru = QS8_RU(nu, rows);
   const int n0 = nu < ru ? nu : ru; /* units of the first pass */
   const int8_t* next = qs8_subgroup512(n0, rows, masked && n0 == nu, m, count, *vals_io,
-                                       *diffs_io, in, w, row0, out, output_stride, q);
+                                       *diffs_io, in, w, row0, out, output_stride, q, k);
   if (nu > n0) {
     next = qs8_subgroup512(nu - n0, rows, masked, m, count, *vals_io, *diffs_io, in + 32 * n0, w,
-                           row0, out + 32 * n0, output_stride, q);
+                           row0, out + 32 * n0, output_stride, q, k);
     next -= 32 * n0; /* that pass's input pointer started 32 * n0 columns in */
   }
   *vals_io += (size_t)(count + 1) / 2 * rows;
@@ -224,15 +261,16 @@ QS8_INLINE void qs8_columns512(const int nu, const int block, const int masked, 
   const int8_t* in = input + col + w->first_offset;
   int8_t* out = output + col;
   uint32_t row = 0;
+  const qs8_clamp512 k = qs8_clamp_params512(q);
   for (uint32_t g = w->full_groups; g != 0; --g) {
     in = qs8_group512(nu, block, masked, m, *counts++, &vals, &diffs, in, w, row, out,
-                      output_stride, q);
+                      output_stride, q, &k);
     out += block * output_stride;
     row += block;
   }
   for (uint32_t g = w->tail_rows; g != 0; --g) {
     in = qs8_group512(nu, 1, masked, m, *counts++, &vals, &diffs, in, w, row, out, output_stride,
-                      q);
+                      q, &k);
     out += output_stride;
     row += 1;
   }
