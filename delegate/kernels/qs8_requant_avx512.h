@@ -218,26 +218,11 @@ QS8_INLINE qs8_clamp512 qs8_clamp_params512(const tsp_qs8_output* q) {
   return c;
 }
 
-/* 64 results of qs8_requant_fast512 to int8 in column order, as the SpMM's
- * accumulators hold them: a, b the lo / hi halves of columns 0-31, c, d of
- * columns 32-63 (vpunpck*wd order, see qs8_spmm_avx512_template.h).
- * vpackssdw then vpacksswb saturate (monotone, and [min, max] lies inside
- * int8, so clamping after equals clamping the int32); the two packs leave
- * 128-bit lane i as columns 8i..8i+7, 32+8i..32+8i+7, which one vpermq puts
- * in order. 7 ops per 64 outputs where part 2 takes 12. */
-QS8_INLINE __m512i qs8_pack64_fast512(__m512i a, __m512i b, __m512i c, __m512i d,
-                                      const qs8_clamp512* k, const int right) {
-  __m512i ab = _mm512_packs_epi32(a, b), cd = _mm512_packs_epi32(c, d);
-  if (!right) {
-    ab = _mm512_adds_epi16(ab, k->zp);
-    cd = _mm512_adds_epi16(cd, k->zp);
-  }
-  const __m512i w = _mm512_packs_epi16(ab, cd);
-  const __m512i y = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), w);
-  return _mm512_min_epi8(_mm512_max_epi8(y, k->lo), k->hi);
-}
-
-/* 32 results (a, b: lo / hi halves of 32 columns) to int8 in column order. */
+/* 32 results of qs8_requant_fast512 (a, b: the lo / hi halves of 32
+ * columns in vpunpck*wd order, see qs8_spmm_avx512_template.h) to int8 in
+ * column order. vpackssdw then vpmovswb saturate (monotone, and [min, max]
+ * lies inside int8, so clamping after equals clamping the int32); the
+ * zero point is already in, so one op fewer than qs8_pack_clamp512. */
 QS8_INLINE __m256i qs8_pack32_fast512(__m512i a, __m512i b, const qs8_clamp512* k,
                                       const int right) {
   __m512i ab = _mm512_packs_epi32(a, b);

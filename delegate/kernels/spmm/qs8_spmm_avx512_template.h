@@ -140,27 +140,20 @@ QS8_INLINE void qs8_store_row512(const int nu, const int masked, __mmask32 m, co
   }
 }
 
-/* One row through qs8_requant_fast512, two units (64 columns) per pack. */
+/* One row through qs8_requant_fast512, one unit (32 columns) per pack.
+ * Packing two units at once (vpackssdw, vpacksswb, one vpermq, 7 ops per
+ * 64 outputs instead of 8) measured no faster at 64x4 (0.434 vs 0.433 ms)
+ * and slower at 128x1 (0.79 vs 0.70 ms) and 128x2 (0.51 vs 0.48): GCC 12
+ * then copied 8 loop-carried accumulators per pair of non-zeros in 128x1's
+ * loop. */
 QS8_INLINE void qs8_store_row_fast512(const int nu, const int masked, __mmask32 m,
                                       const __m512i* acc, const qs8_rqf512* p, const int right,
                                       const qs8_clamp512* k, int8_t* o) {
-  int u = 0;
-#pragma GCC unroll 2
-  for (; u + 2 <= nu; u += 2) {
-    const __m512i y = qs8_pack64_fast512(
-        qs8_requant_fast512(acc[2 * u], p, right), qs8_requant_fast512(acc[2 * u + 1], p, right),
-        qs8_requant_fast512(acc[2 * u + 2], p, right),
-        qs8_requant_fast512(acc[2 * u + 3], p, right), k, right);
-    if (masked && u + 2 == nu) {
-      _mm512_mask_storeu_epi8(o + 32 * u, (__mmask64)0xFFFFFFFFu | (__mmask64)m << 32, y);
-    } else {
-      _mm512_storeu_si512((void*)(o + 32 * u), y);
-    }
-  }
-  if (u < nu) {
+#pragma GCC unroll 4
+  for (int u = 0; u < nu; ++u) {
     const __m256i y = qs8_pack32_fast512(qs8_requant_fast512(acc[2 * u], p, right),
                                          qs8_requant_fast512(acc[2 * u + 1], p, right), k, right);
-    if (masked) {
+    if (masked && u == nu - 1) {
       _mm256_mask_storeu_epi8(o + 32 * u, m, y);
     } else {
       _mm256_storeu_si256((__m256i*)(o + 32 * u), y);
