@@ -11,7 +11,8 @@
  *      when `sat` (the row's multiplier is INT32_MIN); RoundingDivideByPOT's
  *      + 1 is a masked add.
  *   2. qs8_*512: tsp_qs8_requantize_conv (the SpMM: ruy's rounding, TFLite's
- *      int8 CONV_2D). Per vector of 16 accumulators, qs8_requant_conv512:
+ *      int8 CONV_2D), also the first conv's; the SpMM uses it only for rows
+ *      part 3 cannot take. Per vector of 16 accumulators, qs8_requant_conv512:
  *      left shift by vpsllvd (wraps like the scalar); the high-mul as
  *      floor((ab + 2^30) / 2^31) by vpmuldq on even and odd lanes, bits 31..62
  *      picked by 64-bit shifts and a masked dword blend, the overflow fixed
@@ -21,7 +22,9 @@
  *      (qs8_pack_clamp512): int16 saturation is monotone and the clamp bounds
  *      min - zy, max - zy lie in [-255, 255], so saturating to int16 first
  *      and clamping after gives the same value as clamping the int32; the
- *      zero-point add then stays in [min, max] (no int16 wrap). */
+ *      zero-point add then stays in [min, max] (no int16 wrap).
+ *   3. qs8_*fast512: the same function with one rounding (see there), 8
+ *      vector ops per 16 outputs instead of 12. */
 #ifndef TFLITE_SPARSE_QS8_REQUANT_AVX512_H_
 #define TFLITE_SPARSE_QS8_REQUANT_AVX512_H_
 
@@ -157,7 +160,9 @@ QS8_INLINE __m512i qs8_pack_clamp512(__m512i a, __m512i b, const qs8_rq512* p) {
  * instead of 12, plus the zero-point add saved after packing. Valid when
  * M != INT32_MIN (SRDHM's one overflow, a == M == INT32_MIN, cannot happen)
  * and R <= 23: |a M| <= 2^62 and (|zy| + 1) * 2^(31+R) <= 129 * 2^54 < 2^62,
- * so the 64-bit sum never wraps; other rows take part 2. With R > 0 the
+ * so the 64-bit sum never wraps (the exact limit is R = 24; from R = 25 on
+ * it can, which test_qs8_spmm's one-rounding test catches); other rows
+ * (multipliers below 2^-24 in practice) take part 2. With R > 0 the
  * result is below 2^30 in magnitude, so zy fits in too; with R = 0 (shift
  * >= 0) the high-mul alone may reach +-2^31, so zy is left out of the nudge
  * and added after vpackssdw with int16 saturation (vpaddsw: a saturated

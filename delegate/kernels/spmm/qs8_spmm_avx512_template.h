@@ -38,8 +38,14 @@
  * Register tile: at most 16 accumulators (zmm0-15), leaving 16 registers
  * for the widened pairs and the weight broadcasts; 128x4 (32) walks each
  * group's non-zeros twice, 64 columns at a time, the second walk reading the
- * group's weights from L1. Requantization: qs8_requant_avx512.h
- * (bit-exact with tsp_qs8_requantize_conv, as the scalar reference).
+ * group's weights from L1. A pass of <= 8 accumulators (block 1, block 2
+ * at 64 columns, the masked remainders) alternates two accumulator sets
+ * over the pairs, added at the end (exact: int32 adds wrap either way):
+ * with one set, each accumulator's vpdpwssd chain waited on its latency
+ * (49 columns at block 1, 128x1 layer 12: 0.073 -> 0.063 ms).
+ * Requantization: qs8_requant_avx512.h part 3 (one rounding, the zero point
+ * folded into the 64-bit nudge; part 2 for the rows it cannot take), both
+ * bit-exact with tsp_qs8_requantize_conv, as the scalar reference.
  *
  * Measured (benchmarks/qs8_spmm_bench.c on the 2-vCPU AMD EPYC Zen 5 VM,
  * MobileNet v1 1.0's 13 pointwise layers at 90%, network order, one thread,
@@ -62,7 +68,28 @@
  * 4% at block 4), and 17-19% at blocks 2 and 4. Requantization is a large
  * share: with gemmlowp's rounding, an experiment without it ran 0.69 / 0.45
  * ms at blocks 1 / 4 against 0.90 / 0.66 (25-30%); ruy's shift, now used,
- * is 2 of the 14 vector ops per 16 outputs cheaper. */
+ * is 2 of the 14 vector ops per 16 outputs cheaper.
+ *
+ * Issue 13 (same benchmark, nc = H*W, medians of 61 runs, the run order
+ * rotated so that no kernel always runs first; the old kernels built from
+ * the previous template with the library's flags, same process; ms):
+ *                    before  after           before  after
+ *   VNNI 128x1        0.723  0.704  VNNI 64x1 0.836  0.751
+ *   VNNI 128x2        0.527  0.493  VNNI 64x2 0.586  0.519
+ *   VNNI 128x4        0.511  0.426  VNNI 64x4 0.501  0.421 (-16%)
+ *   AVX-512 64x4      0.598  0.518
+ * Per output and per stored non-zero at 64x4 (per pair of non-zeros and
+ * 32 columns: 2 vpmovsxbw, 2 unpacks, 8 vpdpwssd, 4 broadcasts per 2
+ * units): vpdpwssd issues 2 a cycle on this Zen 5 (4 with unpacks, 2 with
+ * vpmovsxbw), so the multiply loop runs at about its vpdpwssd bound; a
+ * timing-only build without the requantization ran 0.333 against 0.424 ms
+ * (21%; 25% at 128x2, 16% at 128x1), layer 0 (32 -> 64 channels, 3.2
+ * non-zeros per group) 0.026 vs 0.058. Replacing vpmovsxbw by plain loads
+ * (a pre-widened int16 input) saved 10% of a microbenchmark of the loop
+ * body at block 4 and 8% at block 1: not done (the diffs are int8 byte
+ * offsets). Timing lesson: the same object linked at another place ran
+ * 128x1 in 0.68 instead of 0.77 ms (code placement), so compare within one
+ * binary and repeat. */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
