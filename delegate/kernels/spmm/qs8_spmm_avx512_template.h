@@ -105,9 +105,6 @@
 #define QS8_TILE 64
 #endif
 #define QS8_MAXACC 16
-#ifndef QS8_SPLIT_MAX
-#define QS8_SPLIT_MAX 8
-#endif
 /* Units (32 columns, 2 accumulators per row) per register pass. */
 #define QS8_RU(nu, rows) (2 * (nu) * (rows) > QS8_MAXACC ? QS8_MAXACC / (2 * (rows)) : (nu))
 
@@ -236,25 +233,6 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
   }
   __m512i x[8];
   uint32_t left = count;
-  if (nv * rows <= QS8_SPLIT_MAX) {
-    __m512i acc2[QS8_SPLIT_MAX];
-#pragma GCC unroll 8
-    for (int i = 0; i < nv * rows; ++i) acc2[i] = _mm512_setzero_si512();
-    for (; left >= 4; left -= 4) {
-      const int8_t* in1 = in + d[0];
-      qs8_load_pair512(nu, masked, m, in, in1, x);
-      qs8_macs512(nv, rows, v, x, acc);
-      const int8_t* in2 = in1 + d[1];
-      const int8_t* in3 = in2 + d[2];
-      qs8_load_pair512(nu, masked, m, in2, in3, x);
-      qs8_macs512(nv, rows, v + rows, x, acc2);
-      v += 2 * rows;
-      in = in3 + d[3];
-      d += 4;
-    }
-#pragma GCC unroll 8
-    for (int i = 0; i < nv * rows; ++i) acc[i] = _mm512_add_epi32(acc[i], acc2[i]);
-  }
   for (; left >= 2; left -= 2) {
     const int8_t* in1 = in + d[0];
     qs8_load_pair512(nu, masked, m, in, in1, x);
