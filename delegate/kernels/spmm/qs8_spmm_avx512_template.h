@@ -38,12 +38,10 @@
  * Register tile: at most 16 accumulators (zmm0-15), leaving 16 registers
  * for the widened pairs and the weight broadcasts; 128x4 (32) walks each
  * group's non-zeros twice, 64 columns at a time, the second walk reading the
- * group's weights from L1. A pass of <= 8 accumulators (block 1, block 2
- * at 64 columns, the masked remainders) alternates two accumulator sets
- * over the pairs, added at the end (exact: int32 adds wrap either way):
- * with one set, each accumulator's vpdpwssd chain waited on its latency
- * (49 columns at block 1, 128x1 layer 12: 0.073 -> 0.063 ms).
- * Requantization: qs8_requant_avx512.h part 3 (one rounding, the zero point
+ * group's weights from L1. Two accumulator sets alternating over the
+ * pairs when a pass holds <= 8 accumulators (to hide vpdpwssd's latency)
+ * measured no faster: 128x1 0.643 vs 0.621 ms, 128x2 0.449 vs 0.448, both
+ * builds in one binary. Requantization: qs8_requant_avx512.h part 3 (one rounding, the zero point
  * folded into the 64-bit nudge; part 2 for the rows it cannot take), both
  * bit-exact with tsp_qs8_requantize_conv, as the scalar reference.
  *
@@ -72,22 +70,28 @@
  *
  * Issue 13 (same benchmark, nc = H*W, medians of 61 runs, the run order
  * rotated so that no kernel always runs first; the old kernels built from
- * the previous template with the library's flags, same process; ms):
- *                    before  after           before  after
- *   VNNI 128x1        0.723  0.704  VNNI 64x1 0.836  0.751
- *   VNNI 128x2        0.527  0.493  VNNI 64x2 0.586  0.519
- *   VNNI 128x4        0.511  0.426  VNNI 64x4 0.501  0.421 (-16%)
- *   AVX-512 64x4      0.598  0.518
- * Per output and per stored non-zero at 64x4 (per pair of non-zeros and
- * 32 columns: 2 vpmovsxbw, 2 unpacks, 8 vpdpwssd, 4 broadcasts per 2
- * units): vpdpwssd issues 2 a cycle on this Zen 5 (4 with unpacks, 2 with
- * vpmovsxbw), so the multiply loop runs at about its vpdpwssd bound; a
- * timing-only build without the requantization ran 0.333 against 0.424 ms
- * (21%; 25% at 128x2, 16% at 128x1), layer 0 (32 -> 64 channels, 3.2
- * non-zeros per group) 0.026 vs 0.058. Replacing vpmovsxbw by plain loads
- * (a pre-widened int16 input) saved 10% of a microbenchmark of the loop
- * body at block 4 and 8% at block 1: not done (the diffs are int8 byte
- * offsets). Timing lesson: the same object linked at another place ran
+ * the previous template with the library's flags, same process; ms,
+ * two runs each):     before       after               before       after
+ *   VNNI 128x1     0.752 0.751  0.745 0.742  VNNI 64x1 0.853 0.854  0.797 0.782
+ *   VNNI 128x2     0.543 0.555  0.505 0.528  VNNI 64x2 0.595 0.604  0.545 0.540
+ *   VNNI 128x4     0.518 0.529  0.458 0.451  VNNI 64x4 0.508 0.512  0.425 0.442
+ *   AVX-512 64x4   0.633 0.641  0.541 0.546
+ * (the tables' picks, 128x1 / 128x2 / 64x4 VNNI: -1%, -5%, -15%).
+ * Vector ops at 64x4, per stored non-zero block and 32 columns: 1
+ * vpmovsxbw, 1 unpack, 4 vpdpwssd (one per row and half-unit), 2 weight
+ * broadcasts per 2 units; per 16 outputs: 8 (requantization) + 2.5 (packs,
+ * clamp, store). Measured issue rates on this Zen 5: vpdpwssd, vpmuldq,
+ * vpsraq and vpmovsxbw (from memory) 2 a cycle, vpunpck*wd, vpshufd and
+ * vpaddq 4. The 13 layers store 54 M MACs at block 4 (1.68 M vpdpwssd,
+ * 0.21 ms at 2 a cycle and 4 GHz); a timing-only build without the
+ * requantization ran 0.333 against 0.424 ms (21%; 25% at 128x2, 16% at
+ * 128x1), layer 0 (32 -> 64 channels, 3.2 non-zeros per group) 0.026 vs
+ * 0.058. In a microbenchmark of the loop body, plain loads instead of
+ * vpmovsxbw (a pre-widened int16 input) saved 10% at block 4 and 8% at
+ * block 1: not done (the diffs are int8 byte offsets, and it is at most
+ * that share of the multiply loop). vpshufd instead of vpsrlq for the odd
+ * lanes (moving 1 of 3 shifts to a 4-wide port) measured no change (0.413
+ * vs 0.414 ms). Timing lesson: the same object linked at another place ran
  * 128x1 in 0.68 instead of 0.77 ms (code placement), so compare within one
  * binary and repeat. */
 #include <immintrin.h>
