@@ -444,6 +444,59 @@ static void test_saturation(const int* isa_ok) {
   }
 }
 
+/* The AVX-512 kernels' one-rounding requantization (qs8_requant_avx512.h,
+ * part 3) takes rows with shift >= -23 and a multiplier other than
+ * INT32_MIN: its edges. Shifts -22 .. -25 (the 64-bit nudge's sum would
+ * wrap from -25 on with acc and multiplier near INT32_MAX and zy = 127: a
+ * kernel taking -25 fails here), 0 and > 0
+ * (zy added after packing: the high-mul alone may reach +-2^31), against
+ * the naive formula, zy -128 and 127, full and tight clamps. */
+static void test_one_rounding_edges(const int* isa_ok) {
+  enum { OUT = 16, IN = 5, NC = 80 }; /* 80: 64-column tile plus 16 */
+  static const int32_t kShifts[OUT] = {-24, -23, -22, -1, 0, 1, 7, 31,
+                                       -23, -25, 0, -1, -23, 0, 1, -31};
+  static const int32_t kMults[OUT] = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX,
+                                      INT32_MAX, INT32_MIN + 1, 1 << 30, -1,
+                                      INT32_MIN + 1, INT32_MAX, INT32_MIN + 1, -1,
+                                      1518500250, 1, INT32_MAX, INT32_MAX};
+  static const int32_t kBias[OUT] = {INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX,
+                                     INT32_MAX, INT32_MIN, INT32_MAX, INT32_MIN,
+                                     INT32_MIN, INT32_MAX, INT32_MIN, INT32_MIN + 7,
+                                     -1, INT32_MIN, 1 << 30, INT32_MAX};
+  int32_t bias[OUT], mult[OUT], shift[OUT];
+  memcpy(bias, kBias, sizeof(bias));
+  memcpy(mult, kMults, sizeof(mult));
+  memcpy(shift, kShifts, sizeof(shift));
+  int8_t w[OUT * IN];
+  for (int i = 0; i < OUT * IN; ++i) w[i] = (int8_t)(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : -1);
+  int8_t x[IN * NC];
+  for (size_t i = 0; i < sizeof(x); ++i) x[i] = (int8_t)(i % 5 == 0 ? -128 : i % 5 == 1 ? 127 : (int)(i % 7) - 3);
+  const int32_t zys[] = {-128, 127, 0};
+  for (size_t z = 0; z < 3; ++z) {
+    for (int clamp = 0; clamp < 2; ++clamp) {
+      const tsp_qs8_output q = {zys[z], clamp ? -20 : -128, clamp ? 30 : 127, 0};
+      const qs8_case c = {OUT, IN, NC, NC, NC, 0.0f, 0, q, 1};
+      int8_t want[OUT * NC], got[OUT * NC];
+      naive(w, bias, mult, shift, &c, x, want);
+      for (uint32_t b = 1; b <= 4; b *= 2) {
+        tsp_qs8_spmm_packed p;
+        EXPECT(tsp_qs8_spmm_pack(w, bias, mult, shift, 0, OUT, IN, b, NC, &p) == 0);
+        for (size_t k = 0; k < NUM_KERNELS; ++k) {
+          if (!kernel_runs(&kKernels[k], b, isa_ok)) continue;
+          for (size_t nc = NC - 16; nc <= NC; nc += 16) { /* 64 and 80 columns */
+            qs8_case cn = c; /* rows NC apart; columns do not interact */
+            cn.nc = nc;
+            memset(got, SENTINEL, sizeof(got));
+            kKernels[k].fn(nc, &p.view, x, got, NC, &q);
+            test_record(check_output(kKernels[k].name, got, want, &cn));
+          }
+        }
+        tsp_qs8_spmm_release(&p);
+      }
+    }
+  }
+}
+
 static void test_pack_errors(void) {
   const int8_t w[2 * 3] = {1, 0, 2, 0, 3, 0};
   const int32_t mult[2] = {1 << 30, 1 << 30}, bad_shift[2] = {0, 32}, shift[2] = {0, 0};
@@ -516,6 +569,7 @@ int main(void) {
   test_quantize_multiplier();
   test_pack_errors();
   test_saturation(isa_ok);
+  test_one_rounding_edges(isa_ok);
   test_dispatch(isa_ok);
   test_column_sweep(isa_ok);
   test_kernels(isa_ok);

@@ -38,8 +38,12 @@
  * Register tile: at most 16 accumulators (zmm0-15), leaving 16 registers
  * for the widened pairs and the weight broadcasts; 128x4 (32) walks each
  * group's non-zeros twice, 64 columns at a time, the second walk reading the
- * group's weights from L1. Requantization: qs8_requant_avx512.h
- * (bit-exact with tsp_qs8_requantize_conv, as the scalar reference).
+ * group's weights from L1. Two accumulator sets alternating over the
+ * pairs when a pass holds <= 8 accumulators (to hide vpdpwssd's latency)
+ * measured no faster: 128x1 0.643 vs 0.621 ms, 128x2 0.449 vs 0.448, both
+ * builds in one binary. Requantization: qs8_requant_avx512.h part 3 (one rounding, the zero point
+ * folded into the 64-bit nudge; part 2 for the rows it cannot take), both
+ * bit-exact with tsp_qs8_requantize_conv, as the scalar reference.
  *
  * Measured (benchmarks/qs8_spmm_bench.c on the 2-vCPU AMD EPYC Zen 5 VM,
  * MobileNet v1 1.0's 13 pointwise layers at 90%, network order, one thread,
@@ -62,7 +66,34 @@
  * 4% at block 4), and 17-19% at blocks 2 and 4. Requantization is a large
  * share: with gemmlowp's rounding, an experiment without it ran 0.69 / 0.45
  * ms at blocks 1 / 4 against 0.90 / 0.66 (25-30%); ruy's shift, now used,
- * is 2 of the 14 vector ops per 16 outputs cheaper. */
+ * is 2 of the 14 vector ops per 16 outputs cheaper.
+ *
+ * Issue 13 (same benchmark, nc = H*W, medians of 61 runs, the run order
+ * rotated so that no kernel always runs first; the old kernels built from
+ * the previous template with the library's flags, same process; ms,
+ * two runs each):     before       after               before       after
+ *   VNNI 128x1     0.752 0.751  0.745 0.742  VNNI 64x1 0.853 0.854  0.797 0.782
+ *   VNNI 128x2     0.543 0.555  0.505 0.528  VNNI 64x2 0.595 0.604  0.545 0.540
+ *   VNNI 128x4     0.518 0.529  0.458 0.451  VNNI 64x4 0.508 0.512  0.425 0.442
+ *   AVX-512 64x4   0.633 0.641  0.541 0.546
+ * (the tables' picks, 128x1 / 128x2 / 64x4 VNNI: -1%, -5%, -15%).
+ * Vector ops at 64x4, per stored non-zero block and 32 columns: 1
+ * vpmovsxbw, 1 unpack, 4 vpdpwssd (one per row and half-unit), 2 weight
+ * broadcasts per 2 units; per 16 outputs: 8 (requantization) + 2.5 (packs,
+ * clamp, store). Measured issue rates on this Zen 5: vpdpwssd, vpmuldq,
+ * vpsraq and vpmovsxbw (from memory) 2 a cycle, vpunpck*wd, vpshufd and
+ * vpaddq 4. The 13 layers store 54 M MACs at block 4 (1.68 M vpdpwssd,
+ * 0.21 ms at 2 a cycle and 4 GHz); a timing-only build without the
+ * requantization ran 0.333 against 0.424 ms (21%; 25% at 128x2, 16% at
+ * 128x1), layer 0 (32 -> 64 channels, 3.2 non-zeros per group) 0.026 vs
+ * 0.058. In a microbenchmark of the loop body, plain loads instead of
+ * vpmovsxbw (a pre-widened int16 input) saved 10% at block 4 and 8% at
+ * block 1: not done (the diffs are int8 byte offsets, and it is at most
+ * that share of the multiply loop). vpshufd instead of vpsrlq for the odd
+ * lanes (moving 1 of 3 shifts to a 4-wide port) measured no change (0.413
+ * vs 0.414 ms). Timing lesson: the same object linked at another place ran
+ * 128x1 in 0.68 instead of 0.77 ms (code placement), so compare within one
+ * binary and repeat. */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -140,21 +171,50 @@ QS8_INLINE void qs8_store_row512(const int nu, const int masked, __mmask32 m, co
   }
 }
 
+/* One row through qs8_requant_fast512, one unit (32 columns) per pack.
+ * Packing two units at once (vpackssdw, vpacksswb, one vpermq, 7 ops per
+ * 64 outputs instead of 8) measured no faster at 64x4 (0.434 vs 0.433 ms)
+ * and slower at 128x1 (0.79 vs 0.70 ms) and 128x2 (0.51 vs 0.48): GCC 12
+ * then copied 8 loop-carried accumulators per pair of non-zeros in 128x1's
+ * loop. */
+QS8_INLINE void qs8_store_row_fast512(const int nu, const int masked, __mmask32 m,
+                                      const __m512i* acc, const qs8_rqf512* p, const int right,
+                                      const qs8_clamp512* k, int8_t* o) {
+#pragma GCC unroll 4
+  for (int u = 0; u < nu; ++u) {
+    const __m256i y = qs8_pack32_fast512(qs8_requant_fast512(acc[2 * u], p, right),
+                                         qs8_requant_fast512(acc[2 * u + 1], p, right), k, right);
+    if (masked && u == nu - 1) {
+      _mm256_mask_storeu_epi8(o + 32 * u, m, y);
+    } else {
+      _mm256_storeu_si256((__m256i*)(o + 32 * u), y);
+    }
+  }
+}
+
 QS8_INLINE void qs8_store512(const int nu, const int rows, const int masked, __mmask32 m,
                              const __m512i* acc, const tsp_qs8_spmm_weights* w, uint32_t row0,
-                             int8_t* out, size_t output_stride, const tsp_qs8_output* q) {
+                             int8_t* out, size_t output_stride, const tsp_qs8_output* q,
+                             const qs8_clamp512* k) {
 #pragma GCC unroll 4
   for (int r = 0; r < rows; ++r) {
     const int32_t mult = w->multiplier[row0 + r], shift = w->shift[row0 + r];
-    const qs8_rq512 p = qs8_row_params512(mult, shift, q);
     const __m512i* a = acc + r * 2 * nu;
     int8_t* o = out + r * output_stride;
-    if (mult == INT32_MIN) {
-      qs8_store_row512(nu, masked, m, a, &p, 1, 1, 1, o); /* rare: generic */
-    } else if (shift < 0) {
-      qs8_store_row512(nu, masked, m, a, &p, 0, 0, 1, o);
-    } else {
-      qs8_store_row512(nu, masked, m, a, &p, 0, 1, 0, o);
+    if (__builtin_expect(qs8_fast_row512(mult, shift), 1)) {
+      const qs8_rqf512 p = qs8_fast_params512(mult, shift, q->zero_point);
+      if (shift < 0) {
+        qs8_store_row_fast512(nu, masked, m, a, &p, 1, k, o);
+      } else {
+        qs8_store_row_fast512(nu, masked, m, a, &p, 0, k, o);
+      }
+    } else { /* rare: INT32_MIN multiplier or shift < -23 */
+      const qs8_rq512 p = qs8_row_params512(mult, shift, q);
+      if (mult == INT32_MIN) {
+        qs8_store_row512(nu, masked, m, a, &p, 1, 1, 1, o);
+      } else { /* shift < -23: no left shift */
+        qs8_store_row512(nu, masked, m, a, &p, 0, 0, 1, o);
+      }
     }
   }
 }
@@ -166,7 +226,7 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
                                          const int32_t* d, const int8_t* in,
                                          const tsp_qs8_spmm_weights* w, uint32_t row0,
                                          int8_t* out, size_t output_stride,
-                                         const tsp_qs8_output* q) {
+                                         const tsp_qs8_output* q, const qs8_clamp512* k) {
   const int nv = 2 * nu;
   __m512i acc[QS8_MAXACC];
 #pragma GCC unroll 4
@@ -176,8 +236,8 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
     for (int i = 0; i < nv; ++i) acc[r * nv + i] = b;
   }
   __m512i x[8];
-  uint32_t k = count;
-  for (; k >= 2; k -= 2) {
+  uint32_t left = count;
+  for (; left >= 2; left -= 2) {
     const int8_t* in1 = in + d[0];
     qs8_load_pair512(nu, masked, m, in, in1, x);
     qs8_macs512(nv, rows, v, x, acc);
@@ -185,12 +245,12 @@ QS8_INLINE const int8_t* qs8_subgroup512(const int nu, const int rows, const int
     in = in1 + d[1];
     d += 2;
   }
-  if (k) { /* odd last non-zero: the pair's high weight is 0 */
+  if (left) { /* odd last non-zero: the pair's high weight is 0 */
     qs8_load_pair512(nu, masked, m, in, in, x);
     qs8_macs512(nv, rows, v, x, acc);
     in += d[0];
   }
-  qs8_store512(nu, rows, masked, m, acc, w, row0, out, output_stride, q);
+  qs8_store512(nu, rows, masked, m, acc, w, row0, out, output_stride, q, k);
   return in;
 }
 
@@ -200,14 +260,15 @@ QS8_INLINE const int8_t* qs8_group512(const int nu, const int rows, const int ma
                                       uint32_t count, const int32_t** vals_io,
                                       const int32_t** diffs_io, const int8_t* in,
                                       const tsp_qs8_spmm_weights* w, uint32_t row0, int8_t* out,
-                                      size_t output_stride, const tsp_qs8_output* q) {
+                                      size_t output_stride, const tsp_qs8_output* q,
+                                      const qs8_clamp512* k) {
   const int ru = QS8_RU(nu, rows);
   const int n0 = nu < ru ? nu : ru; /* units of the first pass */
   const int8_t* next = qs8_subgroup512(n0, rows, masked && n0 == nu, m, count, *vals_io,
-                                       *diffs_io, in, w, row0, out, output_stride, q);
+                                       *diffs_io, in, w, row0, out, output_stride, q, k);
   if (nu > n0) {
     next = qs8_subgroup512(nu - n0, rows, masked, m, count, *vals_io, *diffs_io, in + 32 * n0, w,
-                           row0, out + 32 * n0, output_stride, q);
+                           row0, out + 32 * n0, output_stride, q, k);
     next -= 32 * n0; /* that pass's input pointer started 32 * n0 columns in */
   }
   *vals_io += (size_t)(count + 1) / 2 * rows;
@@ -224,15 +285,16 @@ QS8_INLINE void qs8_columns512(const int nu, const int block, const int masked, 
   const int8_t* in = input + col + w->first_offset;
   int8_t* out = output + col;
   uint32_t row = 0;
+  const qs8_clamp512 k = qs8_clamp_params512(q);
   for (uint32_t g = w->full_groups; g != 0; --g) {
     in = qs8_group512(nu, block, masked, m, *counts++, &vals, &diffs, in, w, row, out,
-                      output_stride, q);
+                      output_stride, q, &k);
     out += block * output_stride;
     row += block;
   }
   for (uint32_t g = w->tail_rows; g != 0; --g) {
     in = qs8_group512(nu, 1, masked, m, *counts++, &vals, &diffs, in, w, row, out, output_stride,
-                      q);
+                      q, &k);
     out += output_stride;
     row += 1;
   }
