@@ -22,6 +22,8 @@
 
 typedef struct tsp_threadpool tsp_threadpool;
 typedef void (*tsp_task_fn)(void* context, size_t index);
+/* The relative cost of item `index` (any unit). */
+typedef size_t (*tsp_weight_fn)(void* context, size_t index);
 
 /* The largest pool we create: more threads than this is a configuration
  * error, not a request to honour. */
@@ -34,7 +36,15 @@ tsp_threadpool* tsp_threadpool_create(size_t threads);
 void tsp_threadpool_destroy(tsp_threadpool* pool);
 /* Threads of the pool, the caller included (1 for a NULL pool). */
 size_t tsp_threadpool_threads(const tsp_threadpool* pool);
+/* A/B (temporary): bits of TSP_POOL_AB at creation. */
+#define TSP_AB_SHARED_COUNTER 1u /* items from one shared counter */
+#define TSP_AB_OLD_PIECES 2u     /* depthwise over channels, fused bands unbalanced */
+#define TSP_AB_JOIN_ALL 4u       /* the caller waits for every worker to join */
+unsigned tsp_threadpool_ab(const tsp_threadpool* pool);
 /* Runs fn(context, i) for i in [0, count). A NULL pool runs them inline. */
 void tsp_threadpool_run(tsp_threadpool* pool, tsp_task_fn fn, void* context, size_t count);
+/* The same, with thread t's share cut by weight (NULL: equal weights). */
+void tsp_threadpool_run_weighted(tsp_threadpool* pool, tsp_task_fn fn, tsp_weight_fn weight,
+                                 void* context, size_t count);
 
 #endif /* TFLITE_SPARSE_THREADPOOL_H_ */

@@ -106,6 +106,13 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
     int rows_in = (int)(BAND_BUFFER_BYTES / row_bytes);
     op->band_rows = rows_in > k ? (rows_in - k) / s + 1 : 1;
     if (op->band_rows > out->h) op->band_rows = out->h;
+    /* An even band count, rows spread evenly: two threads get equal shares
+     * (7 bands of 8 rows split 3 / 4 between them). */
+    int bands = (out->h + op->band_rows - 1) / op->band_rows;
+    if (!(tsp_threadpool_ab(plan->pool) & TSP_AB_OLD_PIECES)) { /* AB TEMP */
+      bands += bands > 1 && bands % 2;
+      op->band_rows = (out->h + bands - 1) / bands;
+    }
     size_t band_in_rows = (size_t)(op->band_rows - 1) * s + k;
     op->band_ld = tsp_chw_ld(band_in_rows * (size_t)in->w);
     op->band_need = op->band_ld * (size_t)in->c;
@@ -187,7 +194,8 @@ static void run(tsp_plan* plan, const tsp_step* step) {
       continue;
     }
     /* A fused op (swish) runs on each piece's planes while they are in cache. */
-    tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel, (size_t)op->channels,
+    tsp_parallel_dwconv(plan->pool, op->kernel, (size_t)op->window.kernel,
+                        (size_t)op->window.stride, (size_t)op->channels,
                         (size_t)in->h, (size_t)in->w, (size_t)out->h, (size_t)out->w,
                         (size_t)op->pad_top, (size_t)op->pad_left, src, (size_t)in->ld,
                         op->weights, dst, (size_t)out->ld, &op->clamp, op->post);
