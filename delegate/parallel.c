@@ -113,17 +113,18 @@ typedef struct {
   tsp_vunary_fn post;
 } dwconv_job;
 
-/* A piece is a band of output rows of a group of channels. */
+/* A piece is a band of output rows of a group of channels. Band b >= 1
+ * starts at row offset + b * band_rows; the last runs to out_h. */
 typedef struct {
   const dwconv_job* job;
-  size_t channels, band_rows, group, groups;
+  size_t channels, band_rows, offset, bands, group, groups;
 } dwconv_pieces;
 
 static void dwconv_piece_bounds(const dwconv_pieces* p, size_t i, size_t* oy0, size_t* oy1,
                                 size_t* c0, size_t* c1) {
   const size_t band = i / p->groups, g = i % p->groups;
-  *oy0 = band * p->band_rows;
-  *oy1 = *oy0 + p->band_rows < p->job->out_h ? *oy0 + p->band_rows : p->job->out_h;
+  *oy0 = band == 0 ? 0 : p->offset + band * p->band_rows;
+  *oy1 = band + 1 == p->bands ? p->job->out_h : p->offset + (band + 1) * p->band_rows;
   *c0 = g * p->group;
   *c1 = *c0 + p->group < p->channels ? *c0 + p->group : p->channels;
 }
@@ -187,22 +188,25 @@ void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_
   }
   /* Pieces: bands of rows across all channels, so that a thread's share is
    * a range of image rows (the rows the SpMMs around it give it), each band
-   * cut into channel groups to make TARGET_PIECES pieces. About 4 bands of
-   * an even row count: the row kernels compute output rows in pairs. A map
-   * of fewer than 8 rows is split over channels only (its kernels want
-   * whole planes). */
-  size_t band_rows = out_h;
+   * cut into channel groups to make about TARGET_PIECES pieces. About 4
+   * bands of an even row count, from row pad_top % 2 on at stride 1: the
+   * row kernels compute output rows in pairs from there (a band edge
+   * elsewhere would split pairs into slower single rows). A map of fewer
+   * than 8 rows is split over channels only (its kernels want whole planes). */
+  size_t band_rows = out_h, offset = 0, bands = 1;
   if (out_h >= 8) {
     band_rows = (out_h + 3) / 4;
     band_rows += band_rows & 1;
+    offset = stride == 1 ? pad_top % 2 : 0;
+    bands = (out_h - offset + band_rows / 2) / band_rows; /* the last band takes the rest */
+    if (bands < 1) bands = 1;
   }
-  const size_t bands = (out_h + band_rows - 1) / band_rows;
   size_t groups = TARGET_PIECES / bands;
   const size_t max_groups = channels * band_rows / (min_items ? min_items : 1);
   if (groups > max_groups) groups = max_groups;
   if (groups > channels) groups = channels;
   if (groups < 1) groups = 1;
-  dwconv_pieces p = {&job, channels, band_rows, (channels + groups - 1) / groups, 0};
+  dwconv_pieces p = {&job, channels, band_rows, offset, bands, (channels + groups - 1) / groups, 0};
   p.groups = (channels + p.group - 1) / p.group;
   tsp_threadpool_run_weighted(pool, run_dwconv_piece, dwconv_piece_weight, &p, bands * p.groups);
 }

@@ -149,10 +149,15 @@ static void wait_for_job(tsp_threadpool* pool, size_t seen) {
  * or preempted by another process) finds it closed and goes back to wait.
  * `active` is raised before `open` is read and the caller closes before it
  * reads `active`, so a worker either sees the job closed or is waited for. */
+static _Thread_local size_t g_thread_index; /* 0 on every thread but a worker */
+
+size_t tsp_threadpool_thread_index(void) { return g_thread_index; }
+
 static void* worker_main(void* arg_) {
   struct worker_arg* arg = arg_;
   tsp_threadpool* pool = arg->pool;
   const size_t self = arg->self;
+  g_thread_index = self;
   size_t seen = 0; /* the generation at creation: no job can be missed */
   for (;;) {
     wait_for_job(pool, seen);

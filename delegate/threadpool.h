@@ -36,6 +36,9 @@ tsp_threadpool* tsp_threadpool_create(size_t threads);
 void tsp_threadpool_destroy(tsp_threadpool* pool);
 /* Threads of the pool, the caller included (1 for a NULL pool). */
 size_t tsp_threadpool_threads(const tsp_threadpool* pool);
+/* Inside fn: the index in [0, threads) of the pool thread running it (0,
+ * the caller, outside a pool's workers), to pick per-thread scratch. */
+size_t tsp_threadpool_thread_index(void);
 /* A/B (temporary): bits of TSP_POOL_AB at creation. */
 #define TSP_AB_SHARED_COUNTER 1u /* items from one shared counter */
 #define TSP_AB_OLD_PIECES 2u     /* depthwise over channels, fused bands unbalanced */

@@ -155,11 +155,20 @@ static void run_band(const band_job* job, int oy0, float* band) {
   }
 }
 
-/* Worker w runs a contiguous share of the bands with its own buffer. */
+/* Worker w runs a contiguous share of the bands with its own buffer
+ * (TSP_AB_OLD_PIECES: the old split, one item per worker). */
 static void run_band_share(void* context, size_t w) {
   const band_job* job = context;
   for (size_t i = w * job->bands / job->workers; i < (w + 1) * job->bands / job->workers; ++i)
     run_band(job, (int)i * job->op->band_rows, job->op->band[w]);
+}
+
+/* One band per item, in the running thread's buffer: the pool's static
+ * split still gives thread t a contiguous run of bands (the rows the steps
+ * around it give it), and a late thread's bands can be taken one by one. */
+static void run_band_item(void* context, size_t i) {
+  const band_job* job = context;
+  run_band(job, (int)i * job->op->band_rows, job->op->band[tsp_threadpool_thread_index()]);
 }
 
 static void run_banded(tsp_plan* plan, dwconv* op, const float* src, const tsp_value* in,
@@ -167,10 +176,17 @@ static void run_banded(tsp_plan* plan, dwconv* op, const float* src, const tsp_v
   band_job job = {.op = op, .src = src, .in = in, .out = out, .dst = dst};
   job.bands = (size_t)((out->h + op->band_rows - 1) / op->band_rows);
   size_t threads = tsp_threadpool_threads(plan->pool);
-  job.workers = threads < job.bands ? threads : job.bands;
-  for (size_t w = 1; w < job.workers; ++w)
-    if (!band_buffer(op, w)) job.workers = w; /* fewer workers if memory runs out */
-  tsp_threadpool_run(job.workers > 1 ? plan->pool : NULL, run_band_share, &job, job.workers);
+  if (tsp_threadpool_ab(plan->pool) & TSP_AB_OLD_PIECES) {
+    job.workers = threads < job.bands ? threads : job.bands;
+    for (size_t w = 1; w < job.workers; ++w)
+      if (!band_buffer(op, w)) job.workers = w; /* fewer workers if memory runs out */
+    tsp_threadpool_run(job.workers > 1 ? plan->pool : NULL, run_band_share, &job, job.workers);
+    return;
+  }
+  tsp_threadpool* pool = plan->pool;
+  for (size_t w = 1; w < threads && pool; ++w)
+    if (!band_buffer(op, w)) pool = NULL; /* one thread if memory runs out */
+  tsp_threadpool_run(pool, run_band_item, &job, job.bands);
 }
 
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {
