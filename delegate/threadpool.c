@@ -1,12 +1,15 @@
 /* Worker threads on pthreads: spin briefly between jobs, then park.
  *
- * A job is published by writing its fields and then bumping `generation`;
- * every worker takes part in every job (it may find no item left) and
- * counts itself out through `pending`. Sleepers are found through the
- * `sleeping_workers` / `caller_sleeping` counters, which are read and
- * written with sequentially consistent atomics against `generation` /
- * `pending`, so a wake-up is never lost and no syscall is made while
- * everybody is still spinning. */
+ * A job is published by writing its fields, opening it (`open` = its
+ * generation) and then bumping `generation`. A worker that sees a new
+ * generation joins only while the job is open; the caller runs its own
+ * range, steals what is left, waits until every item is done (`done`),
+ * closes the job and waits for the workers still inside it, which by then
+ * have nothing left to run. Sleepers are found through the
+ * `sleeping_workers` / `caller_sleeping` counters, read and written with
+ * sequentially consistent atomics against `generation` / `done`, so a
+ * wake-up is never lost and no syscall is made while everybody is still
+ * spinning. */
 #define _POSIX_C_SOURCE 200809L
 #include "threadpool.h"
 

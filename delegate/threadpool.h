@@ -8,13 +8,19 @@
  *
  * tsp_threadpool_run(pool, fn, context, count) calls fn(context, i) once for
  * every i in [0, count), spread over the threads, and returns when all calls
- * have returned. Items are claimed one at a time from a shared counter, so
- * which thread runs an item varies from run to run: an item must write only
- * its own outputs, and then results do not depend on the thread count. Jobs
- * are not reentrant: fn must not call tsp_threadpool_run on the same pool,
- * and one pool runs one job at a time (TFLite invokes an interpreter from
- * one thread). Workers run each job in the caller's floating-point mode
- * (MXCSR / FPCR): denormal flushing applies to every thread. */
+ * have returned. Thread t (the caller is thread 0) is given the t-th of N
+ * contiguous ranges of the items and runs it front to back, so in steps cut
+ * the same way the same thread gets the same part of the image and reads
+ * what it wrote the step before from its own cache. A thread that runs out
+ * takes items from the back of the others' ranges, and a worker that has
+ * not joined by the time the items are done (parked, or preempted by
+ * another process) is not waited for: which thread runs an item still
+ * varies, so an item must write only its own outputs, and then results do
+ * not depend on the thread count. Jobs are not reentrant: fn must not call
+ * tsp_threadpool_run on the same pool, and one pool runs one job at a time
+ * (TFLite invokes an interpreter from one thread). Workers run each job in
+ * the caller's floating-point mode (MXCSR / FPCR): denormal flushing applies
+ * to every thread. */
 #ifndef TFLITE_SPARSE_THREADPOOL_H_
 #define TFLITE_SPARSE_THREADPOOL_H_
 
@@ -41,7 +47,8 @@ size_t tsp_threadpool_threads(const tsp_threadpool* pool);
 size_t tsp_threadpool_thread_index(void);
 /* A/B (temporary): bits of TSP_POOL_AB at creation. */
 #define TSP_AB_SHARED_COUNTER 1u /* items from one shared counter */
-#define TSP_AB_OLD_PIECES 2u     /* depthwise over channels, fused bands unbalanced */
+#define TSP_AB_OLD_PIECES 2u     /* depthwise over channels */
+#define TSP_AB_OLD_BANDS 8u      /* fused bands: old count, one share per worker */
 #define TSP_AB_JOIN_ALL 4u       /* the caller waits for every worker to join */
 unsigned tsp_threadpool_ab(const tsp_threadpool* pool);
 /* Runs fn(context, i) for i in [0, count). A NULL pool runs them inline. */

@@ -109,7 +109,7 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
     /* An even band count, rows spread evenly: two threads get equal shares
      * (7 bands of 8 rows split 3 / 4 between them). */
     int bands = (out->h + op->band_rows - 1) / op->band_rows;
-    if (!(tsp_threadpool_ab(plan->pool) & TSP_AB_OLD_PIECES)) { /* AB TEMP */
+    if (!(tsp_threadpool_ab(plan->pool) & TSP_AB_OLD_BANDS)) { /* AB TEMP */
       bands += bands > 1 && bands % 2;
       op->band_rows = (out->h + bands - 1) / bands;
     }
@@ -176,7 +176,7 @@ static void run_banded(tsp_plan* plan, dwconv* op, const float* src, const tsp_v
   band_job job = {.op = op, .src = src, .in = in, .out = out, .dst = dst};
   job.bands = (size_t)((out->h + op->band_rows - 1) / op->band_rows);
   size_t threads = tsp_threadpool_threads(plan->pool);
-  if (tsp_threadpool_ab(plan->pool) & TSP_AB_OLD_PIECES) {
+  if (tsp_threadpool_ab(plan->pool) & TSP_AB_OLD_BANDS) {
     job.workers = threads < job.bands ? threads : job.bands;
     for (size_t w = 1; w < job.workers; ++w)
       if (!band_buffer(op, w)) job.workers = w; /* fewer workers if memory runs out */
