@@ -64,7 +64,7 @@ static void size_pool(tsp_delegate* self, const TfLiteContext* context) {
   if (threads > TSP_MAX_THREADS) threads = TSP_MAX_THREADS;
   if (self->pool && tsp_threadpool_threads(self->pool) == (size_t)threads) return;
   tsp_threadpool_destroy(self->pool);
-  self->pool = tsp_threadpool_create((size_t)threads); /* AB TEMP: was threads > 1 ? ... : NULL */
+  self->pool = threads > 1 ? tsp_threadpool_create((size_t)threads) : NULL;
 }
 
 static TfLiteStatus partition_prepare(TfLiteContext* context, TfLiteNode* node) {

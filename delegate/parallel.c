@@ -102,7 +102,7 @@ void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
 
 typedef struct {
   tsp_dwconv2d_chw_fn kernel;
-  size_t weights_per_channel, kernel_size, stride;
+  size_t weights_per_channel;
   size_t in_h, in_w, out_h, out_w, pad_top, pad_left;
   const float* input;
   size_t input_stride;
@@ -113,54 +113,6 @@ typedef struct {
   tsp_vunary_fn post;
 } dwconv_job;
 
-/* A piece is a band of output rows of a group of channels: band b covers
- * rows [start[b], start[b + 1]). */
-#define DW_BANDS 2
-typedef struct {
-  const dwconv_job* job;
-  size_t channels, bands, group, groups;
-  size_t start[DW_BANDS + 1];
-} dwconv_pieces;
-
-static void dwconv_piece_bounds(const dwconv_pieces* p, size_t i, size_t* oy0, size_t* oy1,
-                                size_t* c0, size_t* c1) {
-  const size_t band = i / p->groups, g = i % p->groups;
-  *oy0 = p->start[band];
-  *oy1 = p->start[band + 1];
-  *c0 = g * p->group;
-  *c1 = *c0 + p->group < p->channels ? *c0 + p->group : p->channels;
-}
-
-static void run_dwconv_piece(void* context, size_t i) {
-  const dwconv_pieces* p = context;
-  const dwconv_job* j = p->job;
-  size_t oy0, oy1, c0, c1;
-  dwconv_piece_bounds(p, i, &oy0, &oy1, &c0, &c1);
-  /* Input rows the band reads: from oy0 * stride - pad_top (clipped at 0,
-   * the rest of the top padding stays the band's), to the last one it needs. */
-  const size_t k = j->kernel_size, s = j->stride;
-  const ptrdiff_t first = (ptrdiff_t)(oy0 * s) - (ptrdiff_t)j->pad_top;
-  const size_t iy0 = first > 0 ? (size_t)first : 0;
-  size_t iy1 = (oy1 - 1) * s + k > j->pad_top ? (oy1 - 1) * s + k - j->pad_top : 0;
-  if (iy1 > j->in_h) iy1 = j->in_h;
-  if (iy1 < iy0) iy1 = iy0;
-  j->kernel(c1 - c0, iy1 - iy0, j->in_w, oy1 - oy0, j->out_w, (size_t)((ptrdiff_t)iy0 - first),
-            j->pad_left, j->input + c0 * j->input_stride + iy0 * j->in_w, j->input_stride,
-            j->weights + c0 * j->weights_per_channel,
-            j->output + c0 * j->output_stride + oy0 * j->out_w, j->output_stride, j->clamp);
-  for (size_t c = c0; j->post && c < c1; ++c) {
-    float* rows = j->output + c * j->output_stride + oy0 * j->out_w;
-    j->post((oy1 - oy0) * j->out_w, rows, rows, &kNoClamp);
-  }
-}
-
-static size_t dwconv_piece_weight(void* context, size_t i) {
-  size_t oy0, oy1, c0, c1;
-  dwconv_piece_bounds(context, i, &oy0, &oy1, &c0, &c1);
-  return (oy1 - oy0) * (c1 - c0);
-}
-
-/* Old split, over channels only (TSP_DW_CHANNELS=1 at the call: A/B). */
 static void run_dwconv_channels(void* context, size_t begin, size_t end) {
   const dwconv_job* j = context;
   j->kernel(end - begin, j->in_h, j->in_w, j->out_h, j->out_w, j->pad_top, j->pad_left,
@@ -174,50 +126,14 @@ static void run_dwconv_channels(void* context, size_t begin, size_t end) {
 }
 
 void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_t kernel_size,
-                         size_t stride, size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+                         size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
                          size_t pad_top, size_t pad_left, const float* input, size_t input_stride,
                          const float* weights, float* output, size_t output_stride,
                          const tsp_minmax* clamp, tsp_vunary_fn post) {
-  if (channels == 0 || out_h == 0 || out_w == 0) return;
-  dwconv_job job = {kernel, kernel_size * kernel_size + 1, kernel_size, stride, in_h, in_w,
-                    out_h, out_w, pad_top, pad_left, input, input_stride, weights, output,
-                    output_stride, clamp, post};
-  const size_t min_items = tsp_parallel_min_items(out_w * kernel_size * kernel_size);
-  if (tsp_threadpool_ab(pool) & TSP_AB_OLD_PIECES) {
-    const size_t piece = tsp_parallel_piece(channels, tsp_parallel_min_items(out_h * out_w * kernel_size * kernel_size));
-    tsp_parallel_ranges(pool, channels, piece, run_dwconv_channels, &job);
-    return;
-  }
-  /* Pieces: DW_BANDS bands of rows across all channels, so that a thread's
-   * share is a range of image rows (the rows the SpMMs around it give it),
-   * each band cut into channel groups to make about TARGET_PIECES pieces.
-   * At stride 1 a band starts at a row of the parity of pad_top: the row
-   * kernels compute output rows in pairs from there, so the bands give the
-   * whole call's bits on AVX-512 and split no pair into slower single rows.
-   * Measured on Zen 5, one thread, 14x14x512: 2 bands cost 3.6% over the
-   * whole call, 3 bands 6.5% (each band re-reads its halo rows), so only
-   * as many as two threads need. Stride 2 (measured +17% with bands at
-   * 28x28x512) and maps of fewer than 8 rows (their kernels want whole
-   * planes) are split over channels only. */
-  dwconv_pieces p = {&job, channels, 1, channels, 1, {0}};
-  if (out_h >= 8 && stride == 1) {
-    const size_t parity = pad_top % 2;
-    p.bands = DW_BANDS;
-    for (size_t b = 1; b < DW_BANDS; ++b) {
-      const size_t mid = b * out_h / DW_BANDS; /* >= 4 */
-      p.start[b] = mid - ((mid - parity) & 1);
-    }
-  }
-  p.start[p.bands] = out_h;
-  size_t groups = TARGET_PIECES / p.bands;
-  const size_t max_groups = channels * (out_h / p.bands) / (min_items ? min_items : 1);
-  if (groups > max_groups) groups = max_groups;
-  if (groups > channels) groups = channels;
-  if (groups < 1) groups = 1;
-  p.group = (channels + groups - 1) / groups;
-  p.groups = (channels + p.group - 1) / p.group;
-  const size_t bands = p.bands;
-  tsp_threadpool_run_weighted(pool, run_dwconv_piece, dwconv_piece_weight, &p, bands * p.groups);
+  dwconv_job job = {kernel, kernel_size * kernel_size + 1, in_h, in_w, out_h, out_w, pad_top,
+                    pad_left, input, input_stride, weights, output, output_stride, clamp, post};
+  const size_t piece = tsp_parallel_piece(channels, tsp_parallel_min_items(out_h * out_w * kernel_size * kernel_size));
+  tsp_parallel_ranges(pool, channels, piece, run_dwconv_channels, &job);
 }
 
 /* ------------------------------------------------------------ first conv */

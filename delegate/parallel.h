@@ -58,7 +58,7 @@ void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
 /* Depthwise conv, all channels of one image, split over channels; `post`
  * (or NULL) runs on each piece's output planes after the piece. */
 void tsp_parallel_dwconv(tsp_threadpool* pool, tsp_dwconv2d_chw_fn kernel, size_t kernel_size,
-                         size_t stride, size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
+                         size_t channels, size_t in_h, size_t in_w, size_t out_h, size_t out_w,
                          size_t pad_top, size_t pad_left, const float* input, size_t input_stride,
                          const float* weights, float* output, size_t output_stride,
                          const tsp_minmax* clamp, tsp_vunary_fn post);

@@ -57,12 +57,9 @@ struct tsp_threadpool {
   void* context;
   size_t count;
   uint64_t fp_mode; /* the caller's FP control word: workers compute in it */
-  atomic_size_t next;    /* TSP_AB_SHARED_COUNTER: the next item */
   atomic_size_t open;    /* the generation of the job workers may join, 0 once closed */
   atomic_size_t active;  /* workers between joining and leaving */
   atomic_size_t done;    /* items finished */
-  atomic_size_t entered; /* workers that joined the job */
-  unsigned ab; /* TSP_AB_* bits from TSP_POOL_AB at creation (temporary) */
   struct range* ranges; /* threads of them */
 };
 
@@ -112,16 +109,7 @@ static bool try_claim(atomic_size_t* length) {
 static size_t run_items(tsp_threadpool* pool, size_t self) {
   const tsp_task_fn fn = pool->fn;
   void* const context = pool->context;
-  const size_t count = pool->count;
   size_t ran = 0;
-  if (pool->ab & TSP_AB_SHARED_COUNTER) {
-    for (size_t i = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed); i < count;
-         i = atomic_fetch_add_explicit(&pool->next, 1, memory_order_relaxed)) {
-      fn(context, i);
-      ++ran;
-    }
-    return ran;
-  }
   struct range* own = &pool->ranges[self];
   for (size_t i = atomic_load_explicit(&own->start, memory_order_relaxed); try_claim(&own->length);
        ++i) {
@@ -148,14 +136,14 @@ static void wait_for_job(tsp_threadpool* pool, size_t seen) {
   pthread_mutex_unlock(&pool->lock);
 }
 
-/* A worker joins a job only while it is open: one that wakes late (parked,
- * or preempted by another process) finds it closed and goes back to wait.
- * `active` is raised before `open` is read and the caller closes before it
- * reads `active`, so a worker either sees the job closed or is waited for. */
 static _Thread_local size_t g_thread_index; /* 0 on every thread but a worker */
 
 size_t tsp_threadpool_thread_index(void) { return g_thread_index; }
 
+/* A worker joins a job only while it is open: one that wakes late (parked,
+ * or preempted by another process) finds it closed and goes back to wait.
+ * `active` is raised before `open` is read and the caller closes before it
+ * reads `active`, so a worker either sees the job closed or is waited for. */
 static void* worker_main(void* arg_) {
   struct worker_arg* arg = arg_;
   tsp_threadpool* pool = arg->pool;
@@ -169,7 +157,6 @@ static void* worker_main(void* arg_) {
     atomic_fetch_add(&pool->active, 1);
     if (atomic_load(&pool->open) == seen) {
       if (tsp_fp_mode_read() != pool->fp_mode) tsp_fp_mode_write(pool->fp_mode);
-      atomic_fetch_add(&pool->entered, 1);
       const size_t ran = run_items(pool, self);
       if (ran && atomic_fetch_add(&pool->done, ran) + ran == pool->count &&
           atomic_load(&pool->caller_sleeping)) {
@@ -186,10 +173,6 @@ static bool all_done(const tsp_threadpool* pool, size_t count) {
   return atomic_load(&pool->done) == count;
 }
 
-static bool all_entered(const tsp_threadpool* pool, size_t workers) {
-  return atomic_load(&pool->entered) == workers;
-}
-
 static bool none_active(const tsp_threadpool* pool, size_t unused) {
   (void)unused;
   return atomic_load(&pool->active) == 0;
@@ -204,9 +187,6 @@ static void finish_job(tsp_threadpool* pool) {
     while (!all_done(pool, pool->count)) pthread_cond_wait(&pool->done_cond, &pool->lock);
     atomic_store(&pool->caller_sleeping, 0);
     pthread_mutex_unlock(&pool->lock);
-  }
-  if (pool->ab & TSP_AB_JOIN_ALL) { /* the old rule: every worker takes part in every job */
-    while (!spin_until(pool, all_entered, pool->threads - 1)) sched_yield();
   }
   atomic_store(&pool->open, 0);
   while (!spin_until(pool, none_active, 0)) sched_yield();
@@ -230,8 +210,6 @@ tsp_threadpool* tsp_threadpool_create(size_t threads) {
   pthread_mutex_init(&pool->lock, NULL);
   pthread_cond_init(&pool->wake, NULL);
   pthread_cond_init(&pool->done_cond, NULL);
-  const char* ab = getenv("TSP_POOL_AB");
-  pool->ab = ab ? (unsigned)strtoul(ab, NULL, 0) : 0;
   pool->ranges = aligned_alloc(64, threads * sizeof(*pool->ranges));
   if (!pool->ranges) {
     tsp_threadpool_destroy(pool);
@@ -268,8 +246,6 @@ void tsp_threadpool_destroy(tsp_threadpool* pool) {
   free(pool->ranges);
   free(pool);
 }
-
-unsigned tsp_threadpool_ab(const tsp_threadpool* pool) { return pool ? pool->ab : 0; }
 
 size_t tsp_threadpool_threads(const tsp_threadpool* pool) { return pool ? pool->threads : 1; }
 
@@ -321,10 +297,8 @@ void tsp_threadpool_run_weighted(tsp_threadpool* pool, tsp_task_fn fn, tsp_weigh
   pool->context = context;
   pool->count = count;
   pool->fp_mode = tsp_fp_mode_read();
-  atomic_store(&pool->next, 0);
   split_ranges(pool, weight, context, count);
   atomic_store(&pool->done, 0);
-  atomic_store(&pool->entered, 0);
   const size_t generation = atomic_load(&pool->generation) + 1;
   atomic_store(&pool->open, generation);
   atomic_store(&pool->generation, generation); /* publishes the job */

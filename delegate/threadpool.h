@@ -45,12 +45,6 @@ size_t tsp_threadpool_threads(const tsp_threadpool* pool);
 /* Inside fn: the index in [0, threads) of the pool thread running it (0,
  * the caller, outside a pool's workers), to pick per-thread scratch. */
 size_t tsp_threadpool_thread_index(void);
-/* A/B (temporary): bits of TSP_POOL_AB at creation. */
-#define TSP_AB_SHARED_COUNTER 1u /* items from one shared counter */
-#define TSP_AB_OLD_PIECES 2u     /* depthwise over channels */
-#define TSP_AB_OLD_BANDS 8u      /* fused bands: old count, one share per worker */
-#define TSP_AB_JOIN_ALL 4u       /* the caller waits for every worker to join */
-unsigned tsp_threadpool_ab(const tsp_threadpool* pool);
 /* Runs fn(context, i) for i in [0, count). A NULL pool runs them inline. */
 void tsp_threadpool_run(tsp_threadpool* pool, tsp_task_fn fn, void* context, size_t count);
 /* The same, with thread t's share cut by weight (NULL: equal weights). */
