@@ -54,6 +54,17 @@ def ready(interpreter, x: np.ndarray, warmups: int):
     return interpreter
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU-seconds of the whole machine so far (Linux), or zeros."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
@@ -79,16 +90,26 @@ def main(argv=None) -> int:
             engines[("sparse", n)] = ready(
                 tflite_sparse.Interpreter(sparse_path, num_threads=n), x, args.warmups)
         times: dict = {key: [] for key in engines}
+        busy0, total0 = machine_busy()
+        own0 = time.process_time()
         for _ in range(args.runs):
             for key, interpreter in engines.items():
                 start = time.perf_counter()
                 interpreter.invoke()
                 times[key].append((time.perf_counter() - start) * 1e3)
 
+        busy1, total1 = machine_busy()
+        others = (busy1 - busy0) - (time.process_time() - own0)
         isa = tflite_sparse.delegate_report(engines[("sparse", args.threads[0])])["isa"]
         print(f"CPU: {bench.cpu_model()} ({os.cpu_count()} logical CPUs; delegate isa={isa}); MobileNet v1 {args.alpha}, "
               f"{int(args.sparsity * 100)}% sparse with blocks of 4; {args.runs} round-robin runs "
-              f"after {args.warmups} warm-ups; ms as p10 / median / p90.\n")
+              f"after {args.warmups} warm-ups; ms as p10 / median / p90.")
+        if total1 > total0:
+            # Another process on one of the cores makes the thread numbers
+            # meaningless (its time slices stall whichever thread it displaces).
+            print(f"Other processes used {max(others, 0.0):.1f} of the machine's {total1 - total0:.1f} "
+                  "CPU-seconds during the timed runs.")
+        print()
         print("| threads | dense stock TFLite | sparse + delegate | sparse vs dense | delegate vs its 1 thread |")
         print("|---|---|---|---|---|")
         base = statistics.median(times[("sparse", args.threads[0])])

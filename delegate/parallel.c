@@ -77,6 +77,14 @@ static void run_spmm_piece(void* context, size_t i) {
   }
 }
 
+/* A piece's cost: its columns times its rows. */
+static size_t spmm_piece_weight(void* context, size_t i) {
+  const spmm_job* job = context;
+  const size_t part = i % job->parts->count, col = i / job->parts->count * job->tile;
+  const size_t cols = col + job->tile <= job->nc ? job->tile : job->nc - col;
+  return cols * (job->parts->views[part].out_channels + 1);
+}
+
 void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
                        const tsp_spmm_parts* parts, size_t nc, const float* input,
                        float* output, size_t output_stride, const tsp_minmax* clamp,
@@ -85,7 +93,9 @@ void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
   if (tile == 0 || tile > nc) tile = nc;
   spmm_job job = {kernel, tile, nc, parts, input, output, output_stride, clamp, post};
   const size_t tiles = (nc + tile - 1) / tile;
-  tsp_threadpool_run(pool, run_spmm_piece, &job, tiles * parts->count);
+  /* Pieces are column-major: thread t's contiguous share is a range of
+   * columns, the same part of the image the steps around it give it. */
+  tsp_threadpool_run_weighted(pool, run_spmm_piece, spmm_piece_weight, &job, tiles * parts->count);
 }
 
 /* ------------------------------------------------------------ depthwise */

@@ -6,7 +6,10 @@
  * whole column tiles of an SpMM (and, when a layer has too few columns,
  * ranges of its output-channel groups), a range of channels of a depthwise
  * conv, pooling or element-wise op, or a band of output rows of the first
- * conv. Small problems run as one piece: waking threads costs more. */
+ * conv. Small problems run as one piece: waking threads costs more. The
+ * pool hands thread t the t-th contiguous range of the pieces (the SpMM's
+ * cut by their columns), so a thread tends to get the same part of the
+ * image in consecutive steps. */
 #ifndef TFLITE_SPARSE_PARALLEL_H_
 #define TFLITE_SPARSE_PARALLEL_H_
 

@@ -106,6 +106,12 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
     int rows_in = (int)(BAND_BUFFER_BYTES / row_bytes);
     op->band_rows = rows_in > k ? (rows_in - k) / s + 1 : 1;
     if (op->band_rows > out->h) op->band_rows = out->h;
+    /* An even band count with the rows spread evenly, so that two threads
+     * get equal shares: MobileNet v1's 56x56 layers were 16+16+16+8 rows
+     * (32 / 24 between two threads), its 112->56 layer 7 bands of 8 (3 / 4). */
+    int bands = (out->h + op->band_rows - 1) / op->band_rows;
+    bands += bands > 1 && bands % 2;
+    op->band_rows = (out->h + bands - 1) / bands;
     size_t band_in_rows = (size_t)(op->band_rows - 1) * s + k;
     op->band_ld = tsp_chw_ld(band_in_rows * (size_t)in->w);
     op->band_need = op->band_ld * (size_t)in->c;
@@ -124,7 +130,7 @@ typedef struct {
   const float* src;
   const tsp_value *in, *out;
   float* dst;
-  size_t bands, workers;
+  size_t bands;
 } band_job;
 
 static void run_band(const band_job* job, int oy0, float* band) {
@@ -148,22 +154,23 @@ static void run_band(const band_job* job, int oy0, float* band) {
   }
 }
 
-/* Worker w runs a contiguous share of the bands with its own buffer. */
-static void run_band_share(void* context, size_t w) {
+/* One band per item, in the running thread's buffer: the pool's static
+ * split still gives thread t a contiguous run of bands (the rows the steps
+ * around it give it), and a late thread's bands can be taken one by one. */
+static void run_band_item(void* context, size_t i) {
   const band_job* job = context;
-  for (size_t i = w * job->bands / job->workers; i < (w + 1) * job->bands / job->workers; ++i)
-    run_band(job, (int)i * job->op->band_rows, job->op->band[w]);
+  run_band(job, (int)i * job->op->band_rows, job->op->band[tsp_threadpool_thread_index()]);
 }
 
 static void run_banded(tsp_plan* plan, dwconv* op, const float* src, const tsp_value* in,
                        const tsp_value* out, float* dst) {
   band_job job = {.op = op, .src = src, .in = in, .out = out, .dst = dst};
   job.bands = (size_t)((out->h + op->band_rows - 1) / op->band_rows);
-  size_t threads = tsp_threadpool_threads(plan->pool);
-  job.workers = threads < job.bands ? threads : job.bands;
-  for (size_t w = 1; w < job.workers; ++w)
-    if (!band_buffer(op, w)) job.workers = w; /* fewer workers if memory runs out */
-  tsp_threadpool_run(job.workers > 1 ? plan->pool : NULL, run_band_share, &job, job.workers);
+  const size_t threads = tsp_threadpool_threads(plan->pool);
+  tsp_threadpool* pool = plan->pool;
+  for (size_t w = 1; w < threads && pool; ++w)
+    if (!band_buffer(op, w)) pool = NULL; /* one thread if memory runs out */
+  tsp_threadpool_run(pool, run_band_item, &job, job.bands);
 }
 
 static int fuse_unary(tsp_step* step, tsp_vunary_fn fn, const char* name) {

@@ -138,6 +138,7 @@ static void check_dwconv(const tsp_kernel_table* table, int k, int stride, size_
 static void test_dwconv(const tsp_kernel_table* table, tsp_rng* rng) {
   static const struct { size_t c, h, w; } shapes[] = {
       {32, 112, 112}, {37, 14, 14}, {200, 7, 7}, {3, 9, 13}, {1, 1, 1}, {64, 28, 28}, {17, 5, 31},
+      {5, 9, 11},     {3, 17, 8},   {600, 8, 8},
   };
   for (int k = 3; k <= 5; k += 2)
     for (int stride = 1; stride <= 2; ++stride)

@@ -185,8 +185,90 @@ static void test_bad_sizes(void) {
   tsp_threadpool_destroy(NULL);
 }
 
+/* Weighted splits: every item still runs exactly once, whatever the
+ * weights (equal, zero, all on one item, growing), and each item sees a
+ * thread index below the pool's thread count. */
+typedef struct {
+  atomic_int* runs;
+  size_t threads, mode;
+  atomic_int bad_index;
+} weighted_job;
+
+static void weighted_item(void* context, size_t i) {
+  weighted_job* job = context;
+  atomic_fetch_add(&job->runs[i], 1);
+  if (tsp_threadpool_thread_index() >= job->threads) atomic_store(&job->bad_index, 1);
+}
+
+static size_t item_weight(void* context, size_t i) {
+  const weighted_job* job = context;
+  switch (job->mode) {
+    case 0: return 1;
+    case 1: return 0;
+    case 2: return i == 3 ? 1000 : 1;
+    default: return i * i;
+  }
+}
+
+static void test_weighted_every_item_once(void) {
+  static const size_t counts[] = {0, 1, 2, 3, 5, 17, 64};
+  for (size_t threads = 1; threads <= 5; ++threads) {
+    tsp_threadpool* pool = tsp_threadpool_create(threads);
+    for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); ++c)
+      for (size_t mode = 0; mode < 4; ++mode) {
+        const size_t count = counts[c];
+        atomic_int* runs = calloc(count + 1, sizeof(*runs));
+        weighted_job job = {runs, threads, mode, 0};
+        int ok = 1;
+        for (int repeat = 0; repeat < 50; ++repeat) {
+          for (size_t i = 0; i < count; ++i) atomic_store(&runs[i], 0);
+          tsp_threadpool_run_weighted(pool, weighted_item, item_weight, &job, count);
+          for (size_t i = 0; i < count; ++i) ok &= atomic_load(&runs[i]) == 1;
+        }
+        if (!ok || atomic_load(&job.bad_index))
+          fprintf(stderr, "weighted: threads %zu count %zu weights %zu: ran other than once / bad index\n",
+                  threads, count, mode);
+        test_record(ok && !atomic_load(&job.bad_index));
+        free(runs);
+      }
+    tsp_threadpool_destroy(pool);
+  }
+  EXPECT(tsp_threadpool_thread_index() == 0); /* the caller */
+}
+
+/* Per-thread scratch picked by tsp_threadpool_thread_index is never shared
+ * by two items at once (each slot counts its users; ThreadSanitizer checks
+ * the plain writes too). */
+typedef struct {
+  atomic_int users[8];
+  long scratch[8];
+  atomic_int clash;
+} scratch_job;
+
+static void scratch_item(void* context, size_t i) {
+  scratch_job* job = context;
+  const size_t t = tsp_threadpool_thread_index();
+  if (atomic_fetch_add(&job->users[t], 1) != 0) atomic_store(&job->clash, 1);
+  for (int k = 0; k < 100; ++k) job->scratch[t] += (long)(i + (size_t)k);
+  atomic_fetch_sub(&job->users[t], 1);
+}
+
+static void test_thread_index_scratch(void) {
+  tsp_threadpool* pool = tsp_threadpool_create(4);
+  scratch_job job;
+  memset(&job, 0, sizeof(job));
+  for (int repeat = 0; repeat < 200; ++repeat) tsp_threadpool_run(pool, scratch_item, &job, 37);
+  long sum = 0;
+  for (int t = 0; t < 8; ++t) sum += job.scratch[t];
+  EXPECT(!atomic_load(&job.clash));
+  EXPECT(sum == 200L * (100L * (36 * 37 / 2) + 37L * (99 * 100 / 2)));
+  tsp_threadpool_destroy(pool);
+}
+
 int main(void) {
   test_every_item_once();
+  test_weighted_every_item_once();
+  test_thread_index_scratch();
   test_items_run_concurrently();
   test_parked_pool_burns_no_cpu();
   test_no_threads_left_behind();
