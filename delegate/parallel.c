@@ -98,6 +98,48 @@ void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
   tsp_threadpool_run_weighted(pool, run_spmm_piece, spmm_piece_weight, &job, tiles * parts->count);
 }
 
+size_t tsp_spmm_parts_cap(size_t parts, double macs) {
+  const double most = macs / MIN_PIECE_WORK;
+  if (most < 1.0) return 1;
+  return (double)parts > most ? (size_t)most : parts;
+}
+
+typedef struct {
+  tsp_qs8_spmm_fn kernel;
+  size_t tile, nc;
+  const tsp_qs8_spmm_parts* parts;
+  const int8_t* input;
+  int8_t* output;
+  size_t output_stride;
+  const tsp_qs8_output* q;
+} qs8_spmm_job;
+
+static void run_qs8_spmm_piece(void* context, size_t i) {
+  const qs8_spmm_job* job = context;
+  const size_t part = i % job->parts->count, col = i / job->parts->count * job->tile;
+  const size_t cols = col + job->tile <= job->nc ? job->tile : job->nc - col;
+  int8_t* out = job->output + col + (size_t)job->parts->first_row[part] * job->output_stride;
+  job->kernel(cols, &job->parts->views[part], job->input + col, out, job->output_stride, job->q);
+}
+
+static size_t qs8_spmm_piece_weight(void* context, size_t i) {
+  const qs8_spmm_job* job = context;
+  const size_t part = i % job->parts->count, col = i / job->parts->count * job->tile;
+  const size_t cols = col + job->tile <= job->nc ? job->tile : job->nc - col;
+  return cols * (job->parts->views[part].out_channels + 1);
+}
+
+void tsp_parallel_qs8_spmm(tsp_threadpool* pool, tsp_qs8_spmm_fn kernel, size_t tile,
+                           const tsp_qs8_spmm_parts* parts, size_t nc, const int8_t* input,
+                           int8_t* output, size_t output_stride, const tsp_qs8_output* q) {
+  if (nc == 0) return;
+  if (tile == 0 || tile > nc) tile = nc;
+  qs8_spmm_job job = {kernel, tile, nc, parts, input, output, output_stride, q};
+  const size_t tiles = (nc + tile - 1) / tile;
+  tsp_threadpool_run_weighted(pool, run_qs8_spmm_piece, qs8_spmm_piece_weight, &job,
+                              tiles * parts->count);
+}
+
 /* ------------------------------------------------------------ depthwise */
 
 typedef struct {

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "kernels/kernels.h"
+#include "kernels/spmm/qs8_spmm_parts.h"
 #include "kernels/spmm/spmm_parts.h"
 #include "threadpool.h"
 
@@ -57,6 +58,15 @@ void tsp_parallel_spmm(tsp_threadpool* pool, tsp_spmm_fn kernel, size_t tile,
                        const tsp_spmm_parts* parts, size_t nc, const float* input,
                        float* output, size_t output_stride, const tsp_minmax* clamp,
                        tsp_vunary_fn post);
+
+/* Int8 SpMM over nc columns, pieces as for the float one: (column tile,
+ * group part) pairs, column-major, weighted by their size. */
+void tsp_parallel_qs8_spmm(tsp_threadpool* pool, tsp_qs8_spmm_fn kernel, size_t tile,
+                           const tsp_qs8_spmm_parts* parts, size_t nc, const int8_t* input,
+                           int8_t* output, size_t output_stride, const tsp_qs8_output* q);
+/* At most how many group parts an SpMM of `macs` multiply-adds per image
+ * should have, so that no piece is below what is worth a thread. */
+size_t tsp_spmm_parts_cap(size_t parts, double macs);
 
 /* Depthwise conv, all channels of one image, split over channels; `post`
  * (or NULL) runs on each piece's output planes after the piece. */

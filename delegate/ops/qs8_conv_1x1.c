@@ -12,6 +12,7 @@
 
 typedef struct {
   tsp_qs8_spmm_packed packed;
+  tsp_qs8_spmm_parts parts; /* output-group ranges for threads, remade per shape */
   tsp_qs8_spmm_fn kernel;
   size_t tile;
   tsp_qs8_output q;
@@ -77,22 +78,17 @@ static TfLiteStatus reshape(tsp_plan* plan, tsp_step* step) {
   if (in->ld != op->packed.input_stride && tsp_qs8_spmm_restride(&op->packed, in->ld) != 0)
     return tsp_plan_fail(plan, "int8 1x1 conv (node %d): a %dx%d input is too large for the packed weights",
                          step->node, in->h, in->w);
-  step->flops = 2.0 * (double)op->packed.nnz_blocks * op->block * in->h * in->w;
+  const size_t columns = (size_t)in->h * in->w;
+  const double macs = (double)op->packed.nnz_blocks * op->block * (double)columns;
+  step->flops = 2.0 * macs;
+  /* Pieces from the shape alone (same bits for any thread count): column
+   * tiles, and row ranges when there are few tiles (7x7 is one). */
+  tsp_qs8_spmm_parts_release(&op->parts);
+  const uint32_t groups = op->packed.view.full_groups + op->packed.view.tail_rows;
+  const size_t parts = tsp_spmm_parts_cap(tsp_spmm_parts_for(columns, op->tile, groups), macs);
+  if (tsp_qs8_spmm_parts_make(&op->packed, parts, &op->parts))
+    return tsp_plan_fail(plan, "out of memory preparing int8 1x1 conv (node %d)", step->node);
   return kTfLiteOk;
-}
-
-typedef struct {
-  const qs8_conv_1x1* op;
-  const int8_t* input;
-  int8_t* output;
-  size_t output_stride;
-} spmm_job;
-
-/* Columns [begin, end) of one image: whole tiles but the last. */
-static void run_columns(void* context, size_t begin, size_t end) {
-  const spmm_job* job = context;
-  job->op->kernel(end - begin, &job->op->packed.view, job->input + begin, job->output + begin,
-                  job->output_stride, &job->op->q);
 }
 
 static void run(tsp_plan* plan, const tsp_step* step) {
@@ -100,18 +96,16 @@ static void run(tsp_plan* plan, const tsp_step* step) {
   const tsp_value* in = &plan->values[step->in];
   const tsp_value* out = &plan->values[step->out];
   const size_t columns = (size_t)in->h * in->w;
-  /* Pieces of whole tiles, from the shape alone: same bits for any thread count. */
-  const size_t tiles = (columns + op->tile - 1) / op->tile;
-  const size_t piece = tsp_parallel_piece(tiles, 1) * op->tile;
-  for (int b = 0; b < in->n; ++b) {
-    spmm_job job = {op, tsp_value_chw_i8(plan, in, b), tsp_value_chw_i8(plan, out, b), out->ld};
-    tsp_parallel_ranges(plan->pool, columns, piece, run_columns, &job);
-  }
+  for (int b = 0; b < in->n; ++b)
+    tsp_parallel_qs8_spmm(plan->pool, op->kernel, op->tile, &op->parts, columns,
+                          tsp_value_chw_i8(plan, in, b), tsp_value_chw_i8(plan, out, b), out->ld,
+                          &op->q);
 }
 
 static void release(void* data) {
   qs8_conv_1x1* op = data;
   if (!op) return;
+  tsp_qs8_spmm_parts_release(&op->parts);
   tsp_qs8_spmm_release(&op->packed);
   free(op);
 }
@@ -120,9 +114,9 @@ static void describe(const tsp_step* step, char* buffer, size_t size) {
   const qs8_conv_1x1* op = step->data;
   snprintf(buffer, size,
            ",\"in_channels\":%u,\"out_channels\":%u,\"sparsity\":%.4f,\"block\":%u,"
-           "\"nnz_blocks\":%zu,\"tile\":%zu,\"dtype\":\"int8\"",
+           "\"nnz_blocks\":%zu,\"tile\":%zu,\"parts\":%zu,\"dtype\":\"int8\"",
            op->in_channels, op->out_channels, op->sparsity, op->block, op->packed.nnz_blocks,
-           op->tile);
+           op->tile, op->parts.count);
 }
 
 static const tsp_step_ops kQs8Conv1x1Step = {

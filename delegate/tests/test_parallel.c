@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "conv/conv_hwc2chw_pack.h"
 #include "parallel.h"
+#include "qs8_spmm.h"
 #include "test_util.h"
 #include "threadpool.h"
 
@@ -310,6 +311,89 @@ static void test_elementwise(const tsp_kernel_table* table, tsp_rng* rng) {
   test_free(got);
 }
 
+/* ------------------------------------------------------------- int8 SpMM */
+
+/* Int8 SpMM through its parallel driver, with the shape's own part count and
+ * others (1, 3, more than there are groups), against one whole call. Rows
+ * cover negative and positive shifts and a zero multiplier; the sparsities
+ * include 100% (no stored block) and empty rows. */
+static void check_qs8_spmm(const tsp_kernel_table* table, tsp_rng* rng, uint32_t out_channels,
+                           uint32_t in_channels, uint32_t block, float sparsity, size_t nc) {
+  const size_t b = block == 4 ? 2 : block == 2 ? 1 : 0;
+  const tsp_qs8_spmm_fn kernel = table->qs8_spmm[b];
+  if (!kernel) return;
+  const size_t tile = table->qs8_spmm_tile[b];
+  int8_t* weights = test_alloc((size_t)out_channels * in_channels);
+  int32_t* bias = test_alloc(out_channels * sizeof(int32_t));
+  int32_t* mult = test_alloc(out_channels * sizeof(int32_t));
+  int32_t* shift = test_alloc(out_channels * sizeof(int32_t));
+  for (uint32_t r = 0; r < out_channels; ++r) {
+    const int empty_row = r % 7 == 3;
+    for (uint32_t k = 0; k < in_channels; ++k) {
+      const int keep = !empty_row && rng_uniform(rng, 0.0f, 1.0f) >= sparsity;
+      weights[(size_t)r * in_channels + k] = keep ? (int8_t)((int)rng_below(rng, 255) - 127) : 0;
+    }
+    bias[r] = (int32_t)rng_below(rng, 20001) - 10000;
+    mult[r] = r % 11 == 5 ? 0 : (int32_t)(0x40000000u + rng_below(rng, 0x3fffffffu));
+    shift[r] = (int32_t)rng_below(rng, 12) - 9; /* -9 .. 2 */
+  }
+  const size_t ld = nc + 5; /* rows not a multiple of anything */
+  int8_t* input = test_alloc(in_channels * ld);
+  int8_t* want = test_alloc(out_channels * ld);
+  int8_t* got = test_alloc(out_channels * ld);
+  for (size_t i = 0; i < in_channels * ld; ++i) input[i] = (int8_t)((int)rng_below(rng, 256) - 128);
+  tsp_qs8_spmm_packed packed;
+  if (tsp_qs8_spmm_pack(weights, bias, mult, shift, -3, out_channels, in_channels, block, ld,
+                        &packed))
+    abort();
+  const tsp_qs8_output q = {.zero_point = 5, .min = -100, .max = 127};
+  memset(want, 0x55, out_channels * ld);
+  kernel(nc, &packed.view, input, want, ld, &q);
+  const uint32_t groups = packed.view.full_groups + packed.view.tail_rows;
+  const size_t counts[] = {tsp_spmm_parts_for(nc, tile, groups), 1, 3, groups + 2};
+  for (size_t pc = 0; pc < sizeof(counts) / sizeof(counts[0]); ++pc) {
+    tsp_qs8_spmm_parts parts;
+    if (tsp_qs8_spmm_parts_make(&packed, counts[pc], &parts)) abort();
+    for (size_t threads = 1; threads <= MAX_THREADS; ++threads) {
+      memset(got, 0x55, out_channels * ld);
+      tsp_parallel_qs8_spmm(g_pools[threads], kernel, tile, &parts, nc, input, got, ld, &q);
+      int same = memcmp(got, want, out_channels * ld) == 0;
+      if (!same) {
+        fprintf(stderr, "%s qs8 spmm %ux%u b%u tile %zu spatial %zu parts %zu threads %zu differs\n",
+                table->name, out_channels, in_channels, block, tile, nc, parts.count, threads);
+      }
+      test_record(same);
+    }
+    tsp_qs8_spmm_parts_release(&parts);
+  }
+  tsp_qs8_spmm_release(&packed);
+  test_free(weights);
+  test_free(bias);
+  test_free(mult);
+  test_free(shift);
+  test_free(input);
+  test_free(want);
+  test_free(got);
+}
+
+static void test_qs8_spmm(const tsp_kernel_table* table, tsp_rng* rng) {
+  static const struct {
+    uint32_t out, in, block;
+    float sparsity;
+    size_t nc;
+  } cases[] = {
+      {64, 48, 4, 0.9f, 49},   /* 7x7: one tile, rows split */
+      {66, 40, 4, 0.8f, 196},  /* 14x14, a tail of 2 rows */
+      {37, 29, 2, 0.7f, 7},    /* a 1-row tail, few columns */
+      {33, 64, 1, 0.95f, 300}, /* several tiles and a remainder */
+      {24, 16, 4, 1.0f, 49},   /* 100% sparse: no stored block */
+      {16, 8, 1, 0.5f, 1},     /* a 1x1 map */
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i)
+    check_qs8_spmm(table, rng, cases[i].out, cases[i].in, cases[i].block, cases[i].sparsity,
+                   cases[i].nc);
+}
+
 int main(void) {
   for (size_t t = 1; t <= MAX_THREADS; ++t) {
     g_pools[t] = tsp_threadpool_create(t);
@@ -321,6 +405,7 @@ int main(void) {
     if (!tsp_isa_supported((tsp_isa)isa)) continue;
     const tsp_kernel_table* table = tsp_kernels((tsp_isa)isa);
     test_spmm(table, &rng);
+    test_qs8_spmm(table, &rng);
     test_dwconv(table, &rng);
     test_conv(table, &rng);
     test_gavgpool(table, &rng);
